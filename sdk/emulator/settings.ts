@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { Scope } from "../schemas/index.js";
+import { isKnownRegion } from "./regions.js";
+
+const Capacity = z.record(
+  z.string().refine(isKnownRegion, "must be a known AWS region"),
+  z.int().min(0, "must be 0 or more").max(1_000_000),
+);
+
+/**
+ * `PUT /_emulator/config` body: any subset of the settings. The exact shape is a contract
+ * other tools rely on (issue 3); keep it.
+ */
+export const EmulatorConfigPatch = z.strictObject({
+  /** Servers a region can hold at once, per region; others keep their current capacity. */
+  capacity: Capacity.optional(),
+  /** Period of the background allocation job, in ms. @default 30000 */
+  queueIntervalMs: z.int().min(1).max(3_600_000).optional(),
+  /** Failed allocation attempts before a queued server is `failed`. @default 3 */
+  maxAllocationAttempts: z.int().min(1).max(100).optional(),
+  /** Time from allocation to `running` (half `allocating`, half `starting`), in ms. @default 0 */
+  bootDelayMs: z.int().min(0).max(3_600_000).optional(),
+  /** Lifetime of a console websocket token, in ms. @default 600000 */
+  tokenTtlMs: z.int().min(10).max(86_400_000).optional(),
+  /** Requests per second per API key before 429, or null for no limit. @default null */
+  rateLimitPerSecond: z.int().min(1).max(1_000_000).nullable().optional(),
+  /** Speed of the emulated clock (timestamps, idle time for autoStop). @default 1 */
+  clockScale: z.number().positive().max(1_000_000).optional(),
+});
+export type EmulatorConfigPatch = z.infer<typeof EmulatorConfigPatch>;
+
+/** The emulator's settings, all set. */
+export interface EmulatorConfig {
+  capacity: Record<string, number>;
+  defaultCapacity: number;
+  queueIntervalMs: number;
+  maxAllocationAttempts: number;
+  bootDelayMs: number;
+  tokenTtlMs: number;
+  rateLimitPerSecond: number | null;
+  clockScale: number;
+}
+
+/** Capacity of a region nobody configured: generous, so creates succeed unless a test says otherwise. */
+export const DEFAULT_REGION_CAPACITY = 1000;
+
+export function defaultConfig(): EmulatorConfig {
+  return {
+    capacity: {},
+    defaultCapacity: DEFAULT_REGION_CAPACITY,
+    queueIntervalMs: 30_000,
+    maxAllocationAttempts: 3,
+    bootDelayMs: 0,
+    tokenTtlMs: 600_000,
+    rateLimitPerSecond: null,
+    clockScale: 1,
+  };
+}
+
+/** `POST /_emulator/keys` body. */
+export const CreateKeyRequest = z.strictObject({
+  organizationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an organization id such as org_demo"),
+  scopes: z.array(Scope).max(10),
+});
+
+/** `POST /_emulator/faults` body: exactly one failure kind. */
+export const FaultRequest = z
+  .strictObject({
+    method: z
+      .string()
+      .regex(/^[A-Za-z]+$/)
+      .transform((m) => m.toUpperCase()),
+    route: z.string().startsWith("/", "must be a route template such as /v1/game-servers/:id"),
+    times: z.int().min(1).max(1_000_000).default(1),
+    status: z.int().min(400).max(599).optional(),
+    delayMs: z.int().min(0).max(600_000).optional(),
+    drop: z.literal(true).optional(),
+    commitThenFail: z.literal(true).optional(),
+  })
+  .refine(
+    (f) => [f.status, f.delayMs, f.drop, f.commitThenFail].filter((v) => v !== undefined).length === 1,
+    "must set exactly one of status, delayMs, drop, commitThenFail",
+  );
+export type Fault = z.infer<typeof FaultRequest>;

@@ -1,0 +1,107 @@
+import { GameServersError } from "../errors.js";
+import { ConsoleBootstrapResponse, ConsoleCommandRequest, ConsoleCommandResponse, LatestLogResponse } from "../schemas/index.js";
+import { path, type RequestOptions, type Transport } from "../transport.js";
+import { isLoopbackHost } from "../url.js";
+import { serverId, validate } from "./game-servers.js";
+
+/** Bootstrap data for a console websocket. The token is short-lived: refresh it when told. */
+export interface ConsoleBootstrap {
+  serverId: string;
+  /** `wss://` URL of the console websocket (`ws://` only on loopback). */
+  socketUrl: string;
+  token: string;
+}
+
+export interface ConsoleCommandResult {
+  serverId: string;
+  /** `sent` when the command reached the server's console. */
+  status: string;
+}
+
+export interface LatestLog {
+  serverId: string;
+  /** True when the server has written no log yet. */
+  empty: boolean;
+  content: string;
+}
+
+/** Scopes of the console document's table, named in `InsufficientScopeError`. */
+export const CONSOLE_SCOPES = {
+  websocket: "game-console:read or game-console:read_write",
+  command: "game-console:read_write",
+  logs: "game-logs:read",
+} as const;
+
+/** `client.console`: console websocket bootstrap and console commands. */
+export class Console {
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+  }
+
+  /** Short-lived websocket bootstrap data (`GET /v1/hosting/game/console/{id}/websocket`). */
+  async bootstrap(id: string, options?: RequestOptions): Promise<ConsoleBootstrap> {
+    const res = await this.#t.request(
+      {
+        method: "GET",
+        base: "console",
+        path: path`/v1/hosting/game/console/${serverId("console.bootstrap", id)}/websocket`,
+        schema: ConsoleBootstrapResponse,
+        what: "console.bootstrap",
+        requiredScope: CONSOLE_SCOPES.websocket,
+      },
+      options,
+    );
+    const socketUrl = new URL(res.websocket.socket_url);
+    if (socketUrl.protocol !== "wss:" && !(socketUrl.protocol === "ws:" && isLoopbackHost(socketUrl.hostname))) {
+      throw new GameServersError(
+        `console.bootstrap: refusing socket URL ${socketUrl.origin}: only wss:// (or ws:// on loopback) is allowed`,
+      );
+    }
+    return { serverId: res.server_id, socketUrl: res.websocket.socket_url, token: res.websocket.token };
+  }
+
+  /** Sends one console command (`POST /v1/hosting/game/console/{id}/command`). Never retried blindly. */
+  async sendCommand(id: string, command: string, options?: RequestOptions): Promise<ConsoleCommandResult> {
+    const body = validate("console.sendCommand", ConsoleCommandRequest, { command });
+    const res = await this.#t.request(
+      {
+        method: "POST",
+        base: "console",
+        path: path`/v1/hosting/game/console/${serverId("console.sendCommand", id)}/command`,
+        body,
+        schema: ConsoleCommandResponse,
+        what: "console.sendCommand",
+        requiredScope: CONSOLE_SCOPES.command,
+      },
+      options,
+    );
+    return { serverId: res.server_id, status: res.status };
+  }
+}
+
+/** `client.logs`: game server logs. */
+export class Logs {
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+  }
+
+  /** The latest log as text (`GET /v1/hosting/game/logs/{id}/latest`). */
+  async latest(id: string, options?: RequestOptions): Promise<LatestLog> {
+    const res = await this.#t.request(
+      {
+        method: "GET",
+        base: "console",
+        path: path`/v1/hosting/game/logs/${serverId("logs.latest", id)}/latest`,
+        schema: LatestLogResponse,
+        what: "logs.latest",
+        requiredScope: CONSOLE_SCOPES.logs,
+      },
+      options,
+    );
+    return { serverId: res.server_id, empty: res.empty, content: res.content };
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+/** CS2 game modes the API accepts. */
+export const Cs2GameMode = z.enum(["competitive", "casual", "wingman", "deathmatch", "armsrace", "custom"]);
+
+const MapName = z.string().regex(/^[A-Za-z0-9_]+(\/[A-Za-z0-9_]+)*$/, "must be a map name such as de_dust2 or workshop/3070284539");
+
+const CvarName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, "must be a console variable name such as sv_cheats");
+
+/**
+ * Fields of `Cs2ServerConfiguration` (game servers seed, create()). Ranges follow the game's own
+ * limits: times are in seconds, `botDifficulty` is CS2's `bot_difficulty` (0 easy to 3 expert).
+ */
+const cs2Fields = {
+  gameMode: Cs2GameMode,
+  maxPlayers: z.int().min(2).max(64),
+  tickrate: z.union([z.literal(64), z.literal(128)]),
+  serverPassword: z.string().min(1).max(64).optional(),
+  rconPassword: z.string().min(8, "must be at least 8 characters").max(128),
+  enableVAC: z.boolean(),
+  mapPool: z
+    .array(MapName)
+    .min(1, "must name at least one map")
+    .max(64)
+    .refine((maps) => new Set(maps).size === maps.length, "must not repeat a map"),
+  startingMap: MapName,
+  enableBots: z.boolean(),
+  botDifficulty: z.int().min(0).max(3).optional(),
+  tournamentMode: z.boolean(),
+  warmupTime: z.int().min(0).max(3600),
+  freezeTime: z.int().min(0).max(60),
+  roundTime: z.int().min(60).max(3600),
+  bombTimer: z.int().min(10).max(90),
+  buyTime: z.int().min(0).max(300),
+  customCvars: z
+    .record(CvarName, z.union([z.string().max(256), z.number(), z.boolean()]))
+    .refine((r) => Object.keys(r).length <= 100, "must hold at most 100 variables")
+    .optional(),
+};
+
+/** The cross-field rule of a full configuration: the starting map is one of the pool. */
+function startingMapInPool(cfg: { mapPool?: string[]; startingMap?: string }, ctx: z.RefinementCtx): void {
+  if (cfg.mapPool && cfg.startingMap !== undefined && !cfg.mapPool.includes(cfg.startingMap)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["startingMap"],
+      message: `must be one of mapPool (${cfg.mapPool.join(", ")})`,
+    });
+  }
+}
+
+/** A complete CS2 configuration, as `create` requires it. Strict: unknown keys are rejected. */
+export const Cs2Configuration = z.strictObject(cs2Fields).superRefine(startingMapInPool);
+export type Cs2Configuration = z.infer<typeof Cs2Configuration>;
+
+/** A partial CS2 configuration, as `update` merges it into the server's current one. */
+export const Cs2ConfigurationPatch = z.strictObject(cs2Fields).partial().superRefine(startingMapInPool);
+export type Cs2ConfigurationPatch = z.infer<typeof Cs2ConfigurationPatch>;
+
+/** Configuration keys the API never echoes back inside `configuration` (they are top-level fields). */
+export const CS2_SECRET_KEYS = ["rconPassword", "serverPassword"] as const;

@@ -1,0 +1,237 @@
+import { Agent, type Dispatcher } from "undici";
+import type { z } from "zod";
+import {
+  AmbiguousRequestError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  InvalidResponseError,
+  makeAPIError,
+  type ResponseHeaders,
+} from "./errors.js";
+import { backoffDelay, isIdempotent, parseRetryAfter, shouldRetryStatus, wasNeverSent } from "./retry.js";
+
+/** Per-call options; each overrides the client's setting for this call only. */
+export interface RequestOptions {
+  /** Per-attempt timeout in ms. @default the client's `timeout` */
+  timeout?: number;
+  /** Retries after the first attempt. @default the client's `maxRetries` */
+  maxRetries?: number;
+  /** Aborts the call, including waits between retries. */
+  signal?: AbortSignal;
+  /** Extra request headers. `authorization` cannot be overridden here. */
+  headers?: Record<string, string>;
+}
+
+/** Time, injectable so waits and retries test fast without global fake timers. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** Which of the two documented hosts a route lives on. */
+export type ApiBase = "api" | "console";
+
+/** One call, as a resource method describes it. */
+export interface RequestSpec<S extends z.ZodType> {
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  base: ApiBase;
+  /** Path with every parameter already encoded by {@link path}. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Schema of the success body. */
+  schema: S;
+  /** The SDK method, for error messages (`gameServers.get`). */
+  what: string;
+  /** The scope this endpoint requires, named in an insufficient_scope error. */
+  requiredScope?: string;
+}
+
+export interface TransportConfig {
+  apiKey: string;
+  baseUrl: URL;
+  consoleBaseUrl: URL;
+  timeout: number;
+  maxRetries: number;
+  dispatcher: Dispatcher | undefined;
+  clock: Clock;
+}
+
+/** Builds a path from a template, percent-encoding every parameter: the one place that does. */
+export function path(strings: TemplateStringsArray, ...params: string[]): string {
+  return strings.reduce((out, s, i) => out + s + (i < params.length ? encodeURIComponent(params[i] as string) : ""), "");
+}
+
+const USER_AGENT = `pulumi-gameservers-sdk/0.1.0 node/${process.versions.node}`;
+
+/** The request loop: auth, timeouts, retries, error mapping and response validation. */
+export class Transport {
+  readonly #apiKey: string;
+  readonly #config: Omit<TransportConfig, "apiKey">;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+
+  constructor(config: TransportConfig) {
+    const { apiKey, ...rest } = config;
+    this.#apiKey = apiKey;
+    this.#config = rest;
+    this.#ownsDispatcher = config.dispatcher === undefined;
+    // One keep-alive pool per origin; a provider process shares it across every resource.
+    this.#dispatcher = config.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+  }
+
+  get clock(): Clock {
+    return this.#config.clock;
+  }
+
+  get consoleBaseUrl(): URL {
+    return this.#config.consoleBaseUrl;
+  }
+
+  /** Closes the pool this transport created (a dispatcher passed in is left to its owner). */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async request<S extends z.ZodType>(spec: RequestSpec<S>, options: RequestOptions = {}): Promise<z.infer<S>> {
+    const maxRetries = options.maxRetries ?? this.#config.maxRetries;
+    const clock = this.#config.clock;
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = attempt < maxRetries;
+      let outcome: Outcome;
+      try {
+        outcome = await this.#attempt(spec, options);
+      } catch (error) {
+        if (options.signal?.aborted) throw new APIUserAbortError(undefined, { cause: error });
+        const failure = error instanceof APIConnectionError ? error : new APIConnectionError(describe(error), { cause: error });
+        const neverSent = wasNeverSent(error);
+        if (canRetry && (isIdempotent(spec.method) || neverSent)) {
+          await this.#sleep(backoffDelay(attempt + 1), options.signal);
+          continue;
+        }
+        if (!isIdempotent(spec.method) && !neverSent) throw new AmbiguousRequestError(spec.method, spec.path, failure);
+        throw failure;
+      }
+      const { status, headers, body } = outcome;
+      if (status >= 200 && status < 300) {
+        const parsed = spec.schema.safeParse(body);
+        if (!parsed.success) throw new InvalidResponseError(spec.what, parsed.error.issues, headers["x-request-id"]);
+        return parsed.data;
+      }
+      const error = makeAPIError(status, body, headers, spec.requiredScope);
+      if (canRetry && shouldRetryStatus(spec.method, status, headers)) {
+        await this.#sleep(parseRetryAfter(headers, clock.now()) ?? backoffDelay(attempt + 1), options.signal);
+        continue;
+      }
+      if (!isIdempotent(spec.method) && status >= 500) throw new AmbiguousRequestError(spec.method, spec.path, error);
+      throw error;
+    }
+  }
+
+  async #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.#config.clock.sleep(ms, signal);
+    } catch (error) {
+      throw new APIUserAbortError(undefined, { cause: error });
+    }
+  }
+
+  async #attempt(spec: RequestSpec<z.ZodType>, options: RequestOptions): Promise<Outcome> {
+    const base = spec.base === "api" ? this.#config.baseUrl : this.#config.consoleBaseUrl;
+    const timeoutMs = options.timeout ?? this.#config.timeout;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": USER_AGENT,
+      ...options.headers,
+      authorization: `Bearer ${this.#apiKey}`,
+    };
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers["content-type"] = "application/json";
+    }
+    try {
+      const res = await this.#dispatcher.request({
+        origin: base.origin,
+        path: joinPath(base.pathname, spec.path) + queryString(spec.query),
+        method: spec.method,
+        headers,
+        body,
+        signal,
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: parseJson(text) };
+    } catch (error) {
+      if (timeout.signal.aborted && !options.signal?.aborted) {
+        throw new APIConnectionTimeoutError(`${spec.method} ${spec.path} timed out after ${timeoutMs} ms`, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+interface Outcome {
+  status: number;
+  headers: ResponseHeaders;
+  body: unknown;
+}
+
+function joinPath(basePath: string, path: string): string {
+  return basePath.replace(/\/+$/, "") + path;
+}
+
+function queryString(query: RequestSpec<z.ZodType>["query"]): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): ResponseHeaders {
+  const out: ResponseHeaders = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `Connection error: ${error.message}${typeof code === "string" ? ` (${code})` : ""}`;
+  }
+  return "Connection error";
+}
