@@ -5,7 +5,8 @@ import type { GameServer, ListGameServersResponse } from "./schemas/index.js";
  * every server across all pages (`.pages()` yields the pages themselves). Nothing is fetched
  * until it is awaited or iterated.
  */
-export class PagePromise implements PromiseLike<ListGameServersResponse>, AsyncIterable<GameServer> {
+export class PagePromise implements Promise<ListGameServersResponse>, AsyncIterable<GameServer> {
+  readonly [Symbol.toStringTag] = "PagePromise";
   readonly #fetchPage: (page: number) => Promise<ListGameServersResponse>;
   readonly #startPage: number;
   #first: Promise<ListGameServersResponse> | undefined;
@@ -26,6 +27,14 @@ export class PagePromise implements PromiseLike<ListGameServersResponse>, AsyncI
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.#firstPage().then(onfulfilled, onrejected);
+  }
+
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<ListGameServersResponse | R> {
+    return this.#firstPage().catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<ListGameServersResponse> {
+    return this.#firstPage().finally(onfinally);
   }
 
   /** Every page from the requested one to the last. */

@@ -57,6 +57,8 @@ export function parseRetryAfter(headers: Record<string, string>, now: number): n
   const value = headers["retry-after"]?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return bound(Number(value) * 1000);
+  // Only an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"): Date.parse also accepts "-1" as a year.
+  if (!/^[A-Za-z]{3}, /.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return bound(Math.max(0, date - now));

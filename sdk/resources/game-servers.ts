@@ -62,7 +62,13 @@ export class GameServers {
    * or `for await` over it for every server on every page from `page` on.
    */
   list(params: ListGameServersParams = {}, options?: RequestOptions): PagePromise {
-    const p = validate("gameServers.list", ListGameServersParams, params);
+    let p: ListGameServersParams;
+    try {
+      p = validate("gameServers.list", ListGameServersParams, params);
+    } catch (error) {
+      // Surface as a rejection, like every other method, not as a synchronous throw.
+      return new PagePromise(() => Promise.reject(error), 1);
+    }
     return new PagePromise(
       (page) =>
         this.#t.request(
@@ -81,7 +87,7 @@ export class GameServers {
   }
 
   /** One server by id, soft-deleted ones included (their `deletedAt` is set). */
-  get(id: string, options?: RequestOptions): Promise<GameServer> {
+  async get(id: string, options?: RequestOptions): Promise<GameServer> {
     return this.#t.request(
       {
         method: "GET",
@@ -95,7 +101,7 @@ export class GameServers {
   }
 
   /** The lightweight status shape, for polling. */
-  getStatus(id: string, options?: RequestOptions): Promise<ServerStatusResponse> {
+  async getStatus(id: string, options?: RequestOptions): Promise<ServerStatusResponse> {
     return this.#t.request(
       {
         method: "GET",
@@ -173,7 +179,7 @@ export class GameServers {
   }
 
   /** Partial update: only the fields given change; `configuration` is merged. */
-  update(id: string, dto: UpdateGameServerRequest, options?: RequestOptions): Promise<GameServer> {
+  async update(id: string, dto: UpdateGameServerRequest, options?: RequestOptions): Promise<GameServer> {
     const body = validate("gameServers.update", UpdateGameServerRequest, dto);
     return this.#t.request(
       {
@@ -189,7 +195,7 @@ export class GameServers {
   }
 
   /** Soft-deletes a server and releases its capacity. */
-  delete(id: string, options?: RequestOptions): Promise<DeleteGameServerResponse> {
+  async delete(id: string, options?: RequestOptions): Promise<DeleteGameServerResponse> {
     return this.#t.request(
       {
         method: "DELETE",
@@ -203,7 +209,7 @@ export class GameServers {
   }
 
   /** Provisioning events after `since` (default: the last minute). */
-  events(params: { since?: Date | string } = {}, options?: RequestOptions): Promise<ListEventsResponse> {
+  async events(params: { since?: Date | string } = {}, options?: RequestOptions): Promise<ListEventsResponse> {
     const since = params.since instanceof Date ? params.since.toISOString() : params.since;
     return this.#t.request(
       {

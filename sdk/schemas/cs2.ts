@@ -14,7 +14,8 @@ const CvarName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, "must be a console 
 const cs2Fields = {
   gameMode: Cs2GameMode,
   maxPlayers: z.int().min(2).max(64),
-  tickrate: z.union([z.literal(64), z.literal(128)]),
+  // A refine, not a union of literals: a union failure would hide the cross-field startingMap check.
+  tickrate: z.int().refine((t) => t === 64 || t === 128, "must be 64 or 128"),
   serverPassword: z.string().min(1).max(64).optional(),
   rconPassword: z.string().min(8, "must be at least 8 characters").max(128),
   enableVAC: z.boolean(),

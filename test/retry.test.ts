@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay, isIdempotent, parseRetryAfter, shouldRetryStatus, wasNeverSent } from "../sdk/retry.js";
+
+describe("retry policy", () => {
+  it.each([
+    ["GET", 429, true],
+    ["POST", 429, true],
+    ["GET", 500, true],
+    ["GET", 503, true],
+    ["DELETE", 502, true],
+    ["PATCH", 504, true],
+    ["GET", 408, true],
+    ["POST", 500, false],
+    ["POST", 502, false],
+    ["POST", 408, false],
+    ["GET", 400, false],
+    ["GET", 401, false],
+    ["GET", 403, false],
+    ["GET", 404, false],
+  ])("%s answered %i: retry is %s", (method, status, expected) => {
+    expect(shouldRetryStatus(method, status)).toBe(expected);
+  });
+
+  it("honours x-should-retry from the server", () => {
+    expect(shouldRetryStatus("GET", 500, { "x-should-retry": "false" })).toBe(false);
+    expect(shouldRetryStatus("GET", 400, { "x-should-retry": "true" })).toBe(true);
+    expect(shouldRetryStatus("POST", 500, { "x-should-retry": "true" })).toBe(false);
+  });
+
+  it("treats only POST as non-idempotent among the methods we send", () => {
+    expect(["GET", "PATCH", "DELETE", "PUT"].map(isIdempotent)).toEqual([true, true, true, true]);
+    expect(isIdempotent("POST")).toBe(false);
+  });
+
+  it.each([
+    [{ "retry-after": "3" }, 3000],
+    [{ "retry-after": "0" }, 0],
+    [{ "retry-after": "1.5" }, 1500],
+    [{ "retry-after-ms": "250" }, 250],
+    [{ "retry-after": "Mon, 23 Nov 2026 10:00:05 GMT" }, 5000],
+    [{ "retry-after": "Mon, 23 Nov 2026 09:59:00 GMT" }, 0],
+    [{ "retry-after": "61" }, undefined],
+    [{ "retry-after": "-1" }, undefined],
+    [{ "retry-after": "soon" }, undefined],
+    [{}, undefined],
+  ])("parses Retry-After %o as %s ms", (headers, expected) => {
+    expect(parseRetryAfter(headers, Date.parse("2026-11-23T10:00:00Z"))).toBe(expected);
+  });
+
+  it("backs off exponentially with at most 25 % jitter, capped at 8 s", () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 0))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect(backoffDelay(1, 0.999)).toBe(375);
+    expect(backoffDelay(10, 0.5)).toBe(7000);
+  });
+
+  it("knows which connection errors prove the request was never sent", () => {
+    expect(wasNeverSent(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(wasNeverSent(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "ENOTFOUND" }) }))).toBe(true);
+    expect(wasNeverSent(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(false);
+    expect(wasNeverSent(Object.assign(new Error("closed"), { code: "UND_ERR_SOCKET" }))).toBe(false);
+  });
+});
