@@ -181,6 +181,15 @@ export class WaitTimeoutError extends GameServersError {
   }
 }
 
+/**
+ * Might the same request succeed if tried again later? Connection failures, timeouts, 429 and
+ * 5xx: yes. Everything else (4xx, validation, aborts): no.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof APIConnectionError) return true;
+  return error instanceof APIError && (error.status === 429 || error.status >= 500);
+}
+
 /** `a.b[2].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "(body)";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { APIConnectionError, APIError, APIUserAbortError, RequestValidationError, ServerFailedError, WaitTimeoutError } from "../errors.js";
+import { APIUserAbortError, isTransientError, RequestValidationError, ServerFailedError, WaitTimeoutError } from "../errors.js";
 import { PagePromise } from "../pagination.js";
 import {
   type CreateGameServerRequest,
@@ -132,7 +132,7 @@ export class GameServers {
       try {
         status = await this.getStatus(id, requestOptions);
       } catch (error) {
-        if (!isTransient(error)) throw error;
+        if (!isTransientError(error)) throw error;
       }
       if (status) {
         onProgress?.({
@@ -240,9 +240,4 @@ export function serverId(what: string, id: string): string {
       parsed.error.issues.map((i) => ({ ...i, path: ["id"] })),
     );
   return parsed.data;
-}
-
-function isTransient(error: unknown): boolean {
-  if (error instanceof APIConnectionError) return true;
-  return error instanceof APIError && (error.status === 429 || error.status >= 500);
 }

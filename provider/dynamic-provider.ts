@@ -1,0 +1,27 @@
+/**
+ * The serialized provider of every GameServer: a shim whose methods load the implementation
+ * from the installed package by name, inside their bodies, so the text stored in each
+ * resource's state is tiny, captures nothing from the program, and holds no path of this
+ * machine (PULUMI-NOTES.md).
+ *
+ * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/dynamic-provider`),
+ * its method names and the path it requires (`pulumi-gameservers/handlers`) are
+ * written into every existing state file and loaded again by later refresh and destroy runs.
+ * Never move or rename them.
+ */
+import type * as handlers from "./handlers.js";
+
+type H = typeof handlers;
+type Args<K extends keyof H> = H[K] extends (...args: infer P) => unknown ? P : never;
+
+// Arrow functions in a plain object: the smallest serialized form (no `this`/`arguments`
+// wrappers, no __esModule marker). Each body requires the implementation when first called.
+export = {
+  configure: (...a: Args<"configure">) => (require("pulumi-gameservers/handlers") as H).configure(...a),
+  check: (...a: Args<"check">) => (require("pulumi-gameservers/handlers") as H).check(...a),
+  diff: (...a: Args<"diff">) => (require("pulumi-gameservers/handlers") as H).diff(...a),
+  create: (...a: Args<"create">) => (require("pulumi-gameservers/handlers") as H).create(...a),
+  read: (...a: Args<"read">) => (require("pulumi-gameservers/handlers") as H).read(...a),
+  update: (...a: Args<"update">) => (require("pulumi-gameservers/handlers") as H).update(...a),
+  delete: (...a: Args<"delete">) => (require("pulumi-gameservers/handlers") as H).delete(...a),
+};

@@ -1,0 +1,1 @@
+export { type Cs2ConfigurationArgs, GameServer, type GameServerArgs } from "./game-server.js";

@@ -1,0 +1,272 @@
+import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import { issuesToFields } from "../sdk/errors.js";
+import { schemas } from "../sdk/index.js";
+import type { GameServer } from "../sdk/schemas/index.js";
+
+/** What the engine sends for a value it does not know yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The ready deadline when none is given: ten minutes from the create (or resumed update). */
+export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
+
+/** Inputs as the provider holds them after check(). */
+export interface ProviderInputs {
+  name: string;
+  /** The logical name an auto-generated `name` derives from; absent when `name` was given. */
+  autoNamePrefix?: string;
+  gameType: string;
+  region: string;
+  configuration: Record<string, unknown>;
+  autoStop?: boolean;
+  autostopMinutes?: number;
+  rconPassword?: string;
+  serverPassword?: string;
+  waitForRunning: boolean;
+  readyTimeoutSeconds: number;
+  adoptServerId?: string;
+}
+
+/** Outputs as the provider writes them to state: everything a later call needs, no undefined. */
+export type ProviderOutputs = ReturnType<typeof toOutputs>;
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Keys that must not sit inside `configuration`: they are inputs of their own so they stay secret. */
+const SECRET_CONFIG_KEYS = ["rconPassword", "serverPassword"] as const;
+
+const Settings = z.strictObject({
+  name: schemas.ServerName.optional(),
+  autoNamePrefix: z.string().min(1).optional(),
+  gameType: schemas.GameType,
+  region: schemas.RegionCode,
+  configuration: z.record(z.string(), z.unknown(), "must be an object"),
+  autoStop: z.boolean().optional(),
+  autostopMinutes: schemas.AutostopMinutes.optional(),
+  rconPassword: z.string().min(8, "must be at least 8 characters").max(128).optional(),
+  serverPassword: z.string().min(1).max(64).optional(),
+  waitForRunning: z.boolean().optional(),
+  readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
+  adoptServerId: schemas.ServerId.optional(),
+});
+
+/** Does this value, or anything inside it, hold an unknown? */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/**
+ * Validates new inputs and fills what check() owns: the auto-name (stable across updates: the
+ * old one is kept while the prefix is unchanged) and the wait defaults. Unknown values (preview)
+ * are passed through unchecked and never fail.
+ * @param olds the inputs check() returned last time, `{}` on create
+ */
+export function checkInputs(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  const inputs: Record<string, unknown> = { ...news };
+
+  // Validate the known top-level values; unknown ones wait for the real run.
+  const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => v !== UNKNOWN && k !== "__provider" && v !== undefined));
+  const settings = Settings.partial().safeParse(known);
+  if (!settings.success) {
+    for (const issue of settings.error.issues) {
+      const property = String(issue.path[0] ?? "");
+      failures.push({ property: property || "(inputs)", reason: `${issuesToFields([issue])[0]!.path} ${issue.message}` });
+    }
+  }
+  for (const key of ["gameType", "region", "configuration"] as const) {
+    if (news[key] === undefined || news[key] === null) failures.push({ property: key, reason: `${key} is required` });
+  }
+
+  const configuration = news.configuration;
+  if (configuration && typeof configuration === "object" && !Array.isArray(configuration)) {
+    for (const key of SECRET_CONFIG_KEYS) {
+      if (key in configuration) {
+        failures.push({
+          property: "configuration",
+          reason: `configuration.${key} is not accepted here: set the ${key} input instead, so it is stored as a secret and previews of configuration changes stay readable`,
+        });
+      }
+    }
+    if (news.gameType === "cs2") failures.push(...checkCs2(configuration as Record<string, unknown>, news));
+  }
+
+  if (news.name === undefined || news.name === null) {
+    const prefix = typeof news.autoNamePrefix === "string" ? news.autoNamePrefix : undefined;
+    if (typeof olds.name === "string" && olds.autoNamePrefix === prefix && prefix !== undefined) {
+      inputs.name = olds.name;
+    } else if (prefix !== undefined && prefix !== UNKNOWN) {
+      inputs.name = autoName(prefix);
+    }
+  } else {
+    delete inputs.autoNamePrefix;
+  }
+  if (inputs.waitForRunning === undefined) inputs.waitForRunning = true;
+  if (inputs.readyTimeoutSeconds === undefined) inputs.readyTimeoutSeconds = DEFAULT_READY_TIMEOUT_SECONDS;
+  for (const [k, v] of Object.entries(inputs)) if (v === undefined) delete inputs[k];
+  return { inputs, failures };
+}
+
+/** CS2: the typed configuration, with the password inputs standing in for their config keys. */
+function checkCs2(configuration: Record<string, unknown>, news: Record<string, unknown>): CheckFailure[] {
+  const hasUnknown = containsUnknown(configuration);
+  const candidate: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(configuration))
+    if (!containsUnknown(v) && !(SECRET_CONFIG_KEYS as readonly string[]).includes(k)) candidate[k] = v;
+  // The provider sends the password inputs inside the configuration; check them where the API will.
+  candidate.rconPassword =
+    typeof news.rconPassword === "string" && news.rconPassword !== UNKNOWN ? news.rconPassword : "placeholder-password";
+  const schema = hasUnknown ? schemas.Cs2ConfigurationPatch : schemas.Cs2Configuration;
+  const parsed = schema.safeParse(candidate);
+  if (parsed.success) return [];
+  return issuesToFields(parsed.error.issues)
+    .filter((i) => i.path !== "rconPassword")
+    .map((i) => ({ property: "configuration", reason: `configuration.${i.path} ${i.message}` }));
+}
+
+/** `prefix-1a2b3c4`: the Pulumi auto-name shape, cut to fit the API's 100 characters. */
+export function autoName(prefix: string): string {
+  return `${prefix.slice(0, 92)}-${randomBytes(4).toString("hex").slice(0, 7)}`;
+}
+
+/** The configuration as compared: no password keys, no undefined members. */
+function comparableConfiguration(cfg: unknown): Record<string, unknown> {
+  if (!cfg || typeof cfg !== "object") return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (v !== undefined && !(SECRET_CONFIG_KEYS as readonly string[]).includes(k)) out[k] = v;
+  }
+  return out;
+}
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  /** Properties that change in place, for logs and tests (the engine drops this). */
+  updates: string[];
+}
+
+/**
+ * Decides update vs replace. `olds` are the OLD OUTPUTS (what the engine sends to diff), `news`
+ * the checked inputs. Compared canonically (key order never matters), and only what the user
+ * declares: server-computed fields, an omitted password (kept from the server) and an omitted
+ * `autostopMinutes` (the server's default) never show a diff.
+ */
+export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+  const replaces: string[] = [];
+  const updates: string[] = [];
+  const differs = (a: unknown, b: unknown) => a === UNKNOWN || b === UNKNOWN || containsUnknown(b) || !isDeepStrictEqual(a, b);
+
+  for (const key of ["gameType", "region"] as const) if (differs(olds[key], news[key])) replaces.push(key);
+  // A failed server never becomes running: the next up replaces it (README: stale state).
+  if (olds.status === "failed" || olds.status === "error") replaces.push("status");
+  // A merge PATCH cannot remove a configuration key; removing one is a replacement.
+  const oldCfg = comparableConfiguration(olds.configuration);
+  const newCfg = comparableConfiguration(news.configuration);
+  if (!containsUnknown(news.configuration) && Object.keys(oldCfg).some((k) => !(k in newCfg))) replaces.push("configuration");
+  if (news.serverPassword === undefined && typeof olds.serverPassword === "string") replaces.push("serverPassword");
+
+  if (news.name !== undefined && differs(olds.name, news.name)) updates.push("name");
+  if (!replaces.includes("configuration") && differs(oldCfg, news.configuration === UNKNOWN ? UNKNOWN : newCfg))
+    updates.push("configuration");
+  if (differs(olds.autoStop ?? false, news.autoStop ?? false)) updates.push("autoStop");
+  if (news.autostopMinutes !== undefined && differs(olds.autostopMinutes, news.autostopMinutes)) updates.push("autostopMinutes");
+  for (const key of ["rconPassword", "serverPassword"] as const) {
+    if (news[key] !== undefined && differs(olds[key], news[key])) updates.push(key);
+  }
+  for (const key of ["waitForRunning", "readyTimeoutSeconds"] as const) {
+    if (news[key] !== undefined && differs(olds[key], news[key])) updates.push(key);
+  }
+  return { changes: replaces.length > 0 || updates.length > 0, replaces, updates };
+}
+
+/**
+ * The complete output set for state. Passwords are included (the resource marks them secret);
+ * `passwords: false` leaves them null, for states the engine may store before secrets apply.
+ */
+export function toOutputs(server: GameServer, inputs: ProviderInputs, options: { passwords?: boolean } = {}) {
+  const passwords = options.passwords ?? true;
+  return {
+    serverId: server.id,
+    name: server.name,
+    gameType: server.gameType,
+    region: server.region,
+    organizationId: server.organizationId,
+    status: server.status,
+    ip: server.ip,
+    port: server.port,
+    connectUrl: server.connectUrl,
+    additionalPorts: server.additionalPorts,
+    rconPassword: passwords ? server.rconPassword : null,
+    serverPassword: passwords ? server.serverPassword : null,
+    configuration: comparableConfiguration(server.configuration),
+    autoStop: server.autoStop,
+    autostopMinutes: server.autostopMinutes,
+    queuedAt: server.queuedAt,
+    allocationAttempts: server.allocationAttempts,
+    lastAllocationError: server.lastAllocationError,
+    createdAt: server.createdAt,
+    updatedAt: server.updatedAt,
+    waitForRunning: inputs.waitForRunning,
+    readyTimeoutSeconds: inputs.readyTimeoutSeconds,
+    ...(inputs.autoNamePrefix !== undefined ? { autoNamePrefix: inputs.autoNamePrefix } : {}),
+  };
+}
+
+/**
+ * The inputs that match what the server now is, for read() on refresh: the next preview then
+ * shows drift as a diff against the program. Passwords are never returned as inputs (they would
+ * reach state unmarked); diff compares them against the outputs instead.
+ */
+export function inputsFromOutputs(outputs: ProviderOutputs): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {
+    name: outputs.name,
+    gameType: outputs.gameType,
+    region: outputs.region,
+    configuration: outputs.configuration,
+    autoStop: outputs.autoStop,
+    waitForRunning: outputs.waitForRunning,
+    readyTimeoutSeconds: outputs.readyTimeoutSeconds,
+  };
+  if (outputs.autostopMinutes !== null) inputs.autostopMinutes = outputs.autostopMinutes;
+  if (outputs.autoNamePrefix !== undefined) inputs.autoNamePrefix = outputs.autoNamePrefix;
+  return inputs;
+}
+
+/**
+ * Reads inputs the provider itself validated in check(). Tolerant of what older versions wrote:
+ * a missing wait setting takes its default.
+ */
+export function parseInputs(raw: Record<string, unknown>): ProviderInputs {
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  return {
+    name: str(raw.name) ?? "",
+    autoNamePrefix: str(raw.autoNamePrefix),
+    gameType: str(raw.gameType) ?? "",
+    region: str(raw.region) ?? "",
+    configuration: raw.configuration && typeof raw.configuration === "object" ? (raw.configuration as Record<string, unknown>) : {},
+    autoStop: typeof raw.autoStop === "boolean" ? raw.autoStop : undefined,
+    autostopMinutes: num(raw.autostopMinutes),
+    rconPassword: str(raw.rconPassword),
+    serverPassword: str(raw.serverPassword),
+    waitForRunning: typeof raw.waitForRunning === "boolean" ? raw.waitForRunning : true,
+    readyTimeoutSeconds: num(raw.readyTimeoutSeconds) ?? DEFAULT_READY_TIMEOUT_SECONDS,
+    adoptServerId: str(raw.adoptServerId),
+  };
+}
+
+/** A strong RCON password, for servers whose program gives none. */
+export function generatePassword(): string {
+  return randomBytes(18).toString("base64url");
+}

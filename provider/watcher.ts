@@ -1,0 +1,144 @@
+import {
+  type Clock,
+  type GameServer,
+  type GameServerStatus,
+  type GameServersClient,
+  isTransientError,
+  NotFoundError,
+  systemClock,
+} from "../sdk/index.js";
+import { TERMINAL_STATUSES } from "../sdk/schemas/index.js";
+
+/** How a wait ended. */
+export type WaitOutcome =
+  | { kind: "running"; server: GameServer }
+  | { kind: "failed"; server: GameServer }
+  | { kind: "timeout"; server: GameServer | undefined; lastStatus: GameServerStatus }
+  | { kind: "gone" };
+
+export interface WaitRequest {
+  /** Epoch ms after which the wait ends with `timeout`. */
+  deadline: number;
+  /** Called on every status change (and once with the first status seen). */
+  onChange?: (server: GameServer, previous: GameServerStatus | undefined, elapsedMs: number) => void;
+  /** Called when a poll fails transiently; the wait goes on. */
+  onTransientError?: (error: Error) => void;
+}
+
+interface Waiter extends WaitRequest {
+  id: string;
+  started: number;
+  last: GameServer | undefined;
+  resolve: (outcome: WaitOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/** Up to this many waiters are polled one `getStatus` each; more share `list` pages. */
+const INDIVIDUAL_POLL_LIMIT = 3;
+
+/**
+ * One poller for every wait of a provider process. Each interval it asks the API once for all
+ * the servers it waits on: a `getStatus` each while there are at most three, otherwise the
+ * organization's list, page by page (100 servers a request) until every waited server is seen.
+ * A fleet of 64 servers in a fresh organization costs one request per interval.
+ */
+export class Watcher {
+  readonly #client: GameServersClient;
+  readonly #intervalMs: number;
+  readonly #clock: Clock;
+  readonly #waiters = new Set<Waiter>();
+  #loop: Promise<void> | undefined;
+
+  constructor(client: GameServersClient, intervalMs: number, clock: Clock = systemClock) {
+    this.#client = client;
+    this.#intervalMs = intervalMs;
+    this.#clock = clock;
+  }
+
+  /** Polls made so far, for tests and benchmarks. */
+  polls = 0;
+
+  /** Waits until `id` is running, failed, gone, or past the deadline. */
+  wait(id: string, request: WaitRequest): Promise<WaitOutcome> {
+    return new Promise<WaitOutcome>((resolve, reject) => {
+      this.#waiters.add({ ...request, id, started: this.#clock.now(), last: undefined, resolve, reject });
+      this.#loop ??= this.#run().finally(() => {
+        this.#loop = undefined;
+      });
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (this.#waiters.size > 0) {
+      try {
+        await this.#poll();
+      } catch (error) {
+        // Not transient (bad key, lost scope): every wait fails with it.
+        for (const w of this.#waiters) w.reject(error as Error);
+        this.#waiters.clear();
+        return;
+      }
+      const now = this.#clock.now();
+      for (const w of this.#waiters) {
+        if (now >= w.deadline) this.#settle(w, { kind: "timeout", server: w.last, lastStatus: w.last?.status ?? "unknown" });
+      }
+      if (this.#waiters.size === 0) return;
+      const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
+      await this.#clock.sleep(Math.max(0, Math.min(this.#intervalMs, nextDeadline - now)));
+    }
+  }
+
+  async #poll(): Promise<void> {
+    this.polls++;
+    const waiters = [...this.#waiters];
+    const seen = new Map<string, GameServer>();
+    try {
+      if (waiters.length <= INDIVIDUAL_POLL_LIMIT) {
+        await Promise.all(
+          waiters.map(async (w) => {
+            try {
+              seen.set(w.id, await this.#client.gameServers.get(w.id, { maxRetries: 0 }));
+            } catch (error) {
+              if (!(error instanceof NotFoundError)) throw error;
+            }
+          }),
+        );
+      } else {
+        const wanted = new Set(waiters.map((w) => w.id));
+        for await (const page of this.#client.gameServers.list({ pageSize: 100 }, { maxRetries: 0 }).pages()) {
+          for (const server of page.items) if (wanted.delete(server.id)) seen.set(server.id, server);
+          if (wanted.size === 0) break;
+        }
+        // Not listed (deleted meanwhile?): ask for each directly.
+        for (const id of wanted) {
+          try {
+            seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
+          } catch (error) {
+            if (!(error instanceof NotFoundError)) throw error;
+          }
+        }
+      }
+    } catch (error) {
+      if (!isTransientError(error)) throw error;
+      for (const w of waiters) w.onTransientError?.(error as Error);
+      return;
+    }
+    const now = this.#clock.now();
+    for (const w of waiters) {
+      const server = seen.get(w.id);
+      if (!server || server.deletedAt !== null) {
+        this.#settle(w, { kind: "gone" });
+        continue;
+      }
+      const previous = w.last?.status;
+      w.last = server;
+      if (server.status !== previous) w.onChange?.(server, previous, now - w.started);
+      if (server.status === "running") this.#settle(w, { kind: "running", server });
+      else if (TERMINAL_STATUSES.includes(server.status)) this.#settle(w, { kind: "failed", server });
+    }
+  }
+
+  #settle(w: Waiter, outcome: WaitOutcome): void {
+    if (this.#waiters.delete(w)) w.resolve(outcome);
+  }
+}

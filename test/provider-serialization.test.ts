@@ -1,0 +1,86 @@
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
+import { CS2_CONFIG } from "./helpers/emulator.js";
+import { ProviderHost, ROOT, run } from "./helpers/provider-host.js";
+
+const SENTINELS = { SENTINEL_KEY: "gsk_sentinel_api_key_4f1c", SENTINEL_RCON: "sentinel-rcon-9d2e", SENTINEL_JOIN: "sentinel-join-7b3a" };
+const FIXTURE = path.join(ROOT, "test/fixtures/serialize-game-server.cjs");
+
+/**
+ * The `__provider` text of a real GameServer constructed in `cwd`, as dynamic.Resource
+ * serializes it. The script is copied there first, so its requires resolve from that project.
+ */
+async function serializeIn(cwd: string): Promise<string> {
+  const script = path.join(cwd, "serialize-game-server.cjs");
+  if (cwd !== ROOT) await copyFile(FIXTURE, script);
+  return run(process.execPath, ["--no-warnings", cwd === ROOT ? FIXTURE : script], cwd, { ...process.env, ...SENTINELS });
+}
+
+function expectNoSecrets(text: string): void {
+  for (const value of Object.values(SENTINELS)) expect(text).not.toContain(value);
+  expect(text).not.toMatch(/\/work\/|\/tmp\/|\/home\/|[A-Z]:\\\\/); // no absolute path of this machine
+}
+
+/** Loads the text in Pulumi's host from `cwd` and creates one server with it. */
+async function createThroughHost(cwd: string, provider: string, emulator: RunningEmulator): Promise<string> {
+  const host = await ProviderHost.start(cwd);
+  try {
+    await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url });
+    const { rconPassword: _, ...configuration } = CS2_CONFIG;
+    const { inputs } = await host.check(
+      "p",
+      {},
+      { autoNamePrefix: "p", gameType: "cs2", region: "eu-west-1", configuration, __provider: provider },
+    );
+    const { id, outs } = await host.create("p", inputs);
+    expect(outs.status).toBe("running");
+    await host.delete("p", id, outs);
+    return id;
+  } finally {
+    await host.stop();
+  }
+}
+
+describe("the serialized provider", () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator?.close());
+
+  it("in this repository: under 2 KB, no secrets, no paths, and it runs in the host from the repo root", async () => {
+    const text = await serializeIn(ROOT);
+    console.log(`serialized provider in the repo layout: ${text.length} bytes`);
+    expect(text.length).toBeLessThanOrEqual(2048);
+    expect(text).toContain('require("pulumi-gameservers/handlers")');
+    expectNoSecrets(text);
+    expect(await createThroughHost(ROOT, text, emulator)).toMatch(/^srv_/);
+  });
+
+  describe("installed from the packed tarball, as users get it", () => {
+    let project: string;
+    beforeAll(async () => {
+      project = await mkdtemp(path.join(tmpdir(), "gs-tarball-"));
+      const packed = JSON.parse(await run("npm", ["pack", "--json", "--pack-destination", project], ROOT)) as { filename: string }[];
+      const tarball = path.join(project, packed[0]!.filename);
+      await writeFile(
+        path.join(project, "package.json"),
+        JSON.stringify({ name: "tarball-user", private: true, dependencies: { "pulumi-gameservers": `file:${tarball}` } }),
+      );
+      await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], project);
+    }, 240_000);
+    afterAll(() => (project ? rm(project, { recursive: true, force: true }) : undefined));
+
+    it("is a single require of the installed module, under 400 bytes, and runs in the host there", async () => {
+      const text = await serializeIn(project);
+      console.log(`serialized provider installed from the tarball: ${text.length} bytes`);
+      expect(text.length).toBeLessThanOrEqual(400);
+      expect(text).toMatch(/require\("pulumi-gameservers\/dynamic-provider"\)/);
+      expectNoSecrets(text);
+      expect(await createThroughHost(project, text, emulator)).toMatch(/^srv_/);
+    });
+  });
+});
