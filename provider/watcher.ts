@@ -33,12 +33,12 @@ interface Waiter extends WaitRequest {
   reject: (error: Error) => void;
 }
 
-/** Up to this many waiters are polled one `getStatus` each; more share `list` pages. */
-const INDIVIDUAL_POLL_LIMIT = 3;
+/** Up to this many waiters are polled one `get` each; more share `list` pages. */
+export const INDIVIDUAL_POLL_LIMIT = 3;
 
 /**
  * One poller for every wait of a provider process. Each interval it asks the API once for all
- * the servers it waits on: a `getStatus` each while there are at most three, otherwise the
+ * the servers it waits on: a `get` each while there are at most three, otherwise the
  * organization's list, page by page (100 servers a request) until every waited server is seen.
  * A fleet of 64 servers in a fresh organization costs one request per interval.
  */
@@ -55,9 +55,6 @@ export class Watcher {
     this.#clock = clock;
   }
 
-  /** Polls made so far, for tests and benchmarks. */
-  polls = 0;
-
   /** Waits until `id` is running, failed, gone, or past the deadline. */
   wait(id: string, request: WaitRequest): Promise<WaitOutcome> {
     return new Promise<WaitOutcome>((resolve, reject) => {
@@ -69,6 +66,9 @@ export class Watcher {
   }
 
   async #run(): Promise<void> {
+    // The caller just read the status (the create's response): poll one interval from now, by
+    // which time the other waits of a fleet being created have joined this poll.
+    await this.#clock.sleep(this.#intervalMs);
     while (this.#waiters.size > 0) {
       try {
         await this.#poll();
@@ -89,7 +89,6 @@ export class Watcher {
   }
 
   async #poll(): Promise<void> {
-    this.polls++;
     const waiters = [...this.#waiters];
     const seen = new Map<string, GameServer>();
     try {

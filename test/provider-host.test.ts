@@ -280,6 +280,34 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     await expect(host.create("w", wrongRegion.inputs)).rejects.toThrow(/its region is eu-central-1, the program declares us-east-1/);
   });
 
+  it("waits for a fleet through one shared poller: one list request per poll covers every server", async () => {
+    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
+    const names = Array.from({ length: 8 }, (_, i) => `fleet-${i}`);
+    const checked = await Promise.all(names.map((n) => host.check(n, {}, { ...args(n), __provider: provider })));
+    const creates = checked.map((c, i) => host.create(names[i]!, c.inputs));
+    while ((await control.hits("POST /v1/game-servers")) < names.length) await new Promise((r) => setTimeout(r, 10));
+    // Let the watcher poll a few times while every server is pending.
+    await new Promise((r) => setTimeout(r, 150));
+    await control.config({ capacity: { "eu-central-1": names.length } });
+    const listsBefore = await control.hits("GET /v1/game-servers");
+    await control.tick();
+    const results = await Promise.all(creates);
+    const stats = await control.stats();
+    expect(results.every((r) => r.outs.status === "running")).toBe(true);
+    // The waits shared the list. At most a first poll, while no more than three waits had
+    // joined, asks for servers one by one (INDIVIDUAL_POLL_LIMIT): never one request per server per poll.
+    expect(stats.requests.byRoute["GET /v1/game-servers/:id"] ?? 0).toBeLessThanOrEqual(3);
+    expect(stats.requests.byRoute["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
+    expect(listsBefore).toBeGreaterThanOrEqual(2);
+    // One poll after the allocation saw all eight running (one more may have been in flight).
+    expect(stats.requests.byRoute["GET /v1/game-servers"]! - listsBefore).toBeLessThanOrEqual(2);
+  });
+
+  it("cannot serve a read with neither properties nor inputs, which is what `pulumi import` sends", async () => {
+    // pulumi/pulumi#16175: the host needs __provider to load the provider. Documented in the README.
+    await expect(host.read("imported", "srv_123", undefined)).rejects.toThrow();
+  });
+
   it("never shows the API key in the host's output or in any property", async () => {
     const { id, outs } = await up("s", args("s", { rconPassword: "a-secret-rcon" }));
     await host.read("s", id, outs);
