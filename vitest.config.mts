@@ -6,5 +6,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
+    server: {
+      deps: {
+        // The built package (reached through its self-link) is loaded by node itself, as users
+        // load it: one @pulumi/pulumi instance shared with the programs the tests run.
+        external: [/\/dist\//],
+      },
+    },
   },
 });

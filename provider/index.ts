@@ -1,1 +1,9 @@
+export {
+  type FleetServer,
+  type FleetServerSettings,
+  GameServerFleet,
+  type GameServerFleetArgs,
+  type RosterEntry,
+  resolveFleet,
+} from "./fleet.js";
 export { type Cs2ConfigurationArgs, GameServer, type GameServerArgs } from "./game-server.js";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
 import { GameServersClient } from "../sdk/index.js";
 import { Control, CS2_CONFIG } from "./helpers/emulator.js";
-import { HostError, ProviderHost, serializedProvider, UNKNOWN } from "./helpers/provider-host.js";
+import { HostError, ProviderHost, ROOT, serializedProvider, UNKNOWN } from "./helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
 
@@ -22,7 +22,7 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     [emulator, provider] = await Promise.all([startEmulator({ apiKey: "gsk_emu_host_test_key_0123456789" }), serializedProvider()]);
     control = new Control(emulator.url);
     client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-    host = await ProviderHost.start();
+    host = await ProviderHost.start(ROOT);
     await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url, "gameservers:pollIntervalMs": "20" });
   });
   afterAll(async () => {
@@ -321,7 +321,7 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
 describe("GameServer without credentials", () => {
   it("fails create with the config command to run, naming no secret", async () => {
     const provider = await serializedProvider();
-    const host = await ProviderHost.start(undefined, { GAMESERVERS_API_KEY: "" });
+    const host = await ProviderHost.start(ROOT, { GAMESERVERS_API_KEY: "" });
     try {
       await host.configure({});
       const { inputs } = await host.check("x", {}, { ...args("x"), __provider: provider });

@@ -1,36 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
 import path from "node:path";
-import type * as grpcTypes from "@grpc/grpc-js";
 
-/**
- * Pulumi's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`), started as the
- * engine starts it (plain node, cwd = the project directory), and called over gRPC in the
- * request shapes the engine sends. This is the exact code that runs our provider under `pulumi up`.
- */
+// The host client ships in the package (`pulumi-gameservers/testing`); tests use the built one,
+// loaded by node itself, exactly as users' test suites load it.
+export { HostError, type InitFailure, ProviderHost, TYPE, UNKNOWN, urnOf } from "pulumi-gameservers/testing";
 
-const require = createRequire(import.meta.url);
-// gRPC and protobuf exactly as the host loads them: resolved from @pulumi/pulumi, not hoisting luck.
-const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi"));
-const grpc: typeof grpcTypes = pulumiRequire("@grpc/grpc-js");
-// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
-const { Struct }: any = pulumiRequire("google-protobuf/google/protobuf/struct_pb");
-type Struct = { toJavaScript(): unknown };
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
-const proto: any = require("@pulumi/pulumi/proto/provider_pb");
-// biome-ignore lint/suspicious/noExplicitAny: generated gRPC client
-const services: any = require("@pulumi/pulumi/proto/provider_grpc_pb");
-// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
-const statusProto: any = require("@pulumi/pulumi/proto/status_pb");
-
-/** The value the engine sends for an unknown (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-export const TYPE = "pulumi-nodejs:dynamic/gameservers:GameServer";
-
-export function urnOf(name: string, project = "test", stack = "dev"): string {
-  return `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
-}
 
 /** The `__provider` text exactly as `dynamic.Resource` stores it, serialized in a plain node process. */
 export async function serializedProvider(cwd = ROOT): Promise<string> {
@@ -46,6 +21,7 @@ export async function serializedProvider(cwd = ROOT): Promise<string> {
   return run(process.execPath, ["--no-warnings", "-e", script], cwd);
 }
 
+/** Runs a command to completion; rejects with its stderr when it exits non-zero. */
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -56,177 +32,4 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err}`))));
   });
-}
-
-export interface InitFailure {
-  message: string;
-  id: string;
-  properties: Record<string, unknown>;
-  reasons: string[];
-}
-
-/** A gRPC error from Create/Update, with the ErrorResourceInitFailed detail when present. */
-export class HostError extends Error {
-  constructor(
-    message: string,
-    readonly initFailure: InitFailure | undefined,
-  ) {
-    super(message);
-  }
-}
-
-type Props = Record<string, unknown>;
-
-export class ProviderHost {
-  /** Everything the host printed (progress lines reach `pulumi up` from here). */
-  output = "";
-  // biome-ignore lint/suspicious/noExplicitAny: generated gRPC client
-  #client: any;
-
-  private constructor(readonly child: ChildProcess) {}
-
-  /** Starts the host with `cwd` as the Pulumi project directory. */
-  static async start(cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<ProviderHost> {
-    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js");
-    const child = spawn(process.execPath, ["--no-warnings", entry, "127.0.0.1:1"], {
-      cwd,
-      env: { ...process.env, PULUMI_NODEJS_PROJECT: "test", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const host = new ProviderHost(child);
-    const port = await new Promise<number>((resolve, reject) => {
-      let first = true;
-      child.stdout!.on("data", (d: Buffer) => {
-        const text = d.toString();
-        if (first) {
-          first = false;
-          resolve(Number(text.trim().split("\n")[0]));
-          host.output += text.split("\n").slice(1).join("\n");
-        } else {
-          host.output += text;
-        }
-      });
-      child.stderr!.on("data", (d: Buffer) => (host.output += d.toString()));
-      child.on("exit", (code) => reject(new Error(`provider host exited ${code}: ${host.output}`)));
-    });
-    host.#client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return host;
-  }
-
-  async stop(): Promise<void> {
-    this.#client?.close();
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once("exit", r));
-      this.child.kill();
-      await exited;
-    }
-  }
-
-  #call<T>(method: string, request: unknown): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.#client[method](request, (error: grpcTypes.ServiceError | null, response: T) => {
-        if (!error) return resolve(response);
-        reject(new HostError(error.details ?? error.message, initFailureOf(error)));
-      });
-    });
-  }
-
-  /** Configure, as the engine sends it first: stack config as `args`. */
-  async configure(config: Record<string, string>): Promise<void> {
-    const req = new proto.ConfigureRequest();
-    req.setArgs(Struct.fromJavaScript(config));
-    req.setAcceptsecrets(true);
-    await this.#call("configure", req);
-  }
-
-  async check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
-    const req = new proto.CheckRequest();
-    req.setUrn(urnOf(name));
-    req.setOlds(Struct.fromJavaScript(olds as never));
-    req.setNews(Struct.fromJavaScript(news as never));
-    const res = await this.#call<{ getInputs(): Struct; getFailuresList(): { getProperty(): string; getReason(): string }[] }>(
-      "check",
-      req,
-    );
-    return {
-      inputs: res.getInputs().toJavaScript() as Props,
-      failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
-    };
-  }
-
-  /** Diff: `olds` are the old OUTPUTS, as the engine sends them. */
-  async diff(name: string, id: string, olds: Props, news: Props): Promise<{ changes: "some" | "none" | "unknown"; replaces: string[] }> {
-    const req = new proto.DiffRequest();
-    req.setId(id);
-    req.setUrn(urnOf(name));
-    req.setOlds(Struct.fromJavaScript(olds as never));
-    req.setNews(Struct.fromJavaScript(news as never));
-    const res = await this.#call<{ getChanges(): number; getReplacesList(): string[] }>("diff", req);
-    const C = proto.DiffResponse.DiffChanges;
-    const changes = res.getChanges() === C.DIFF_SOME ? "some" : res.getChanges() === C.DIFF_NONE ? "none" : "unknown";
-    return { changes, replaces: res.getReplacesList() };
-  }
-
-  async create(name: string, props: Props): Promise<{ id: string; outs: Props }> {
-    const req = new proto.CreateRequest();
-    req.setUrn(urnOf(name));
-    req.setProperties(Struct.fromJavaScript(props as never));
-    const res = await this.#call<{ getId(): string; getProperties(): Struct }>("create", req);
-    return { id: res.getId(), outs: res.getProperties().toJavaScript() as Props };
-  }
-
-  /** Read as refresh sends it (`properties` = prior outputs), or as a get sends it (only `inputs`). */
-  async read(
-    name: string,
-    id: string,
-    props: Props | undefined,
-    inputs?: Props,
-  ): Promise<{ id: string; props: Props; inputs: Props | undefined }> {
-    const req = new proto.ReadRequest();
-    req.setId(id);
-    req.setUrn(urnOf(name));
-    if (props) req.setProperties(Struct.fromJavaScript(props as never));
-    if (inputs) req.setInputs(Struct.fromJavaScript(inputs as never));
-    const res = await this.#call<{ getId(): string; getProperties(): Struct | undefined; getInputs(): Struct | undefined }>("read", req);
-    return {
-      id: res.getId(),
-      props: (res.getProperties()?.toJavaScript() ?? {}) as Props,
-      inputs: res.getInputs()?.toJavaScript() as Props | undefined,
-    };
-  }
-
-  async update(name: string, id: string, olds: Props, news: Props): Promise<Props> {
-    const req = new proto.UpdateRequest();
-    req.setId(id);
-    req.setUrn(urnOf(name));
-    req.setOlds(Struct.fromJavaScript(olds as never));
-    req.setNews(Struct.fromJavaScript(news as never));
-    const res = await this.#call<{ getProperties(): Struct }>("update", req);
-    return res.getProperties().toJavaScript() as Props;
-  }
-
-  async delete(name: string, id: string, props: Props): Promise<void> {
-    const req = new proto.DeleteRequest();
-    req.setId(id);
-    req.setUrn(urnOf(name));
-    req.setProperties(Struct.fromJavaScript(props as never));
-    await this.#call("delete", req);
-  }
-}
-
-function initFailureOf(error: grpcTypes.ServiceError): InitFailure | undefined {
-  const raw = error.metadata?.get("grpc-status-details-bin")[0];
-  if (!raw) return undefined;
-  const status = statusProto.Status.deserializeBinary(new Uint8Array(raw as Buffer));
-  for (const any of status.getDetailsList()) {
-    if (!String(any.getTypeUrl()).endsWith("pulumirpc.ErrorResourceInitFailed")) continue;
-    const detail = proto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
-    return {
-      message: status.getMessage(),
-      id: detail.getId(),
-      properties: detail.getProperties()?.toJavaScript() ?? {},
-      reasons: detail.getReasonsList(),
-    };
-  }
-  return undefined;
 }

@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import yaml from "js-yaml";
+import { type FleetServer, GameServerFleet } from "pulumi-gameservers";
+import { z } from "zod";
+
+/** tournament.yaml: stages with a number of matches, a map pool, per-stage overrides. */
+const Tournament = z.strictObject({
+  event: z.string().regex(/^[a-z0-9-]{1,24}$/, "must be a short lowercase slug such as winter-cup"),
+  regions: z.array(z.string()).min(1),
+  defaults: z.record(z.string(), z.unknown()),
+  stages: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9-]{1,20}$/, "must be a lowercase slug such as groups"),
+        matches: z.int().min(1).max(64),
+        region: z.string().optional(),
+        overrides: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .min(1),
+});
+
+const config = new pulumi.Config("tournament");
+const file = config.get("file") ?? path.join(import.meta.dirname, "tournament.yaml");
+const parsed = Tournament.safeParse(yaml.load(readFileSync(file, "utf8")));
+if (!parsed.success) {
+  throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+}
+const event = parsed.data;
+
+// One server per match: groups-1 ... groups-4, playoffs-1, playoffs-2, final-1.
+const servers: Record<string, FleetServer> = {};
+for (const stage of event.stages) {
+  for (let n = 1; n <= stage.matches; n++) {
+    servers[`${stage.name}-${n}`] = { region: stage.region, configuration: stage.overrides };
+  }
+}
+
+const fleet = new GameServerFleet(event.event, {
+  defaults: {
+    gameType: "cs2",
+    configuration: event.defaults,
+    // Players join with the event's password, kept secret in stack config.
+    serverPassword: config.getSecret("serverPassword"),
+  },
+  regions: event.regions,
+  servers,
+});
+
+export const eventName = event.event;
+export const serverCount = Object.keys(fleet.servers).length;
+export const roster = fleet.roster;

@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import yaml from "js-yaml";
+import { runOffline } from "pulumi-gameservers/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
+import { GameServersClient } from "../sdk/index.js";
+import { Control } from "./helpers/emulator.js";
+import { ROOT } from "./helpers/provider-host.js";
+
+describe("the examples, run end to end against the emulator by the offline runner", () => {
+  let emulator: RunningEmulator;
+  let control: Control;
+  let client: GameServersClient;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    control = new Control(emulator.url);
+    client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await emulator?.close();
+  });
+  beforeEach(() => control.reset());
+
+  const base = () => ({ apiUrl: emulator.url, apiKey: emulator.apiKey, pollIntervalMs: 25 });
+
+  it("quickstart: one server, its connect URL as a stack output", async () => {
+    const lines: string[] = [];
+    const run = await runOffline({
+      ...base(),
+      program: path.join(ROOT, "examples/quickstart"),
+      config: { joinPassword: "scrim-night" },
+      secretKeys: ["joinPassword"],
+      project: "quickstart",
+      log: (l) => lines.push(l),
+    });
+    const [server] = (await client.gameServers.list()).items;
+    expect(server).toMatchObject({ status: "running", region: "eu-central-1", serverPassword: "scrim-night" });
+    expect(run.outputs.connectUrl).toBe(server!.connectUrl);
+    expect(run.outputs.address).toBe(`${server!.ip}:${server!.port}`);
+    expect(run.secretOutputs).toEqual(["rconPassword"]);
+    expect(lines.some((l) => l.includes("running at steam://connect/"))).toBe(true);
+    await run.destroy();
+    expect((await client.gameServers.list()).total).toBe(0);
+  });
+
+  it("tournament: the event from tournament.yaml becomes a fleet, with the roster as stack outputs", async () => {
+    await control.config({ bootDelayMs: 100 });
+    const run = await runOffline({
+      ...base(),
+      program: path.join(ROOT, "examples/tournament"),
+      config: { "tournament:serverPassword": "winter-cup-2026" },
+      secretKeys: ["tournament:serverPassword"],
+      project: "tournament",
+    });
+    const roster = run.outputs.roster as Record<string, { name: string; region: string; connectUrl: string; ip: string; port: number }>;
+    expect(Object.keys(roster)).toEqual(["groups-1", "groups-2", "groups-3", "groups-4", "playoffs-1", "playoffs-2", "final-1"]);
+    expect(run.outputs.serverCount).toBe(7);
+    expect(run.outputs.eventName).toBe("winter-cup");
+    const servers = (await client.gameServers.list()).items;
+    expect(servers.map((s) => s.status)).toEqual(Array(7).fill("running"));
+    for (const [key, entry] of Object.entries(roster)) {
+      const server = servers.find((s) => s.name === entry.name)!;
+      expect(entry).toMatchObject({ connectUrl: server.connectUrl, ip: server.ip, port: server.port, region: server.region });
+      expect(entry.name).toMatch(new RegExp(`^winter-cup-${key}-[0-9a-f]{7}$`));
+      expect(server.serverPassword).toBe("winter-cup-2026");
+    }
+    // Regions alternate, except the final, pinned to eu-central-1; per-stage overrides apply.
+    expect(Object.values(roster).map((e) => e.region)).toEqual([
+      "eu-central-1",
+      "eu-west-1",
+      "eu-central-1",
+      "eu-west-1",
+      "eu-central-1",
+      "eu-west-1",
+      "eu-central-1",
+    ]);
+    const final = servers.find((s) => s.name === roster["final-1"]!.name)!;
+    expect(final.configuration).toMatchObject({ startingMap: "de_inferno", warmupTime: 900, customCvars: { tv_delay: 120 } });
+    expect(servers.find((s) => s.name === roster["playoffs-1"]!.name)!.configuration).toMatchObject({ warmupTime: 600, freezeTime: 20 });
+    expect(run.secretOutputs).toEqual(expect.arrayContaining(["roster.final-1.serverPassword", "roster.final-1.rconPassword"]));
+    expect(run.secretOutputs.some((p) => p.endsWith("connectUrl"))).toBe(false);
+    await run.destroy();
+    expect((await control.stats()).servers.byStatus).toEqual({});
+  });
+
+  it("gitops: the fleet declared in Pulumi.production.yaml", async () => {
+    const stackFile = yaml.load(readFileSync(path.join(ROOT, "examples/gitops/Pulumi.production.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const run = await runOffline({
+      ...base(),
+      program: path.join(ROOT, "examples/gitops"),
+      config: { "gitops:fleet": JSON.stringify(stackFile.config["gitops:fleet"]) },
+      project: "gitops",
+      stack: "production",
+    });
+    const roster = run.outputs.roster as Record<string, { region: string }>;
+    expect(Object.keys(roster)).toEqual(["pug-1", "pug-2", "pug-3", "pug-4"]);
+    expect(Object.values(roster).map((e) => e.region)).toEqual(["us-east-1", "us-west-2", "us-east-1", "us-west-2"]);
+    const servers = (await client.gameServers.list()).items;
+    expect(servers.every((s) => s.status === "running" && s.autoStop && s.autostopMinutes === 45)).toBe(true);
+    await run.destroy();
+  });
+
+  it("fails a run whose server cannot be allocated, and leaves nothing behind", async () => {
+    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 20 });
+    await expect(runOffline({ ...base(), program: path.join(ROOT, "examples/quickstart"), project: "quickstart" })).rejects.toThrow(
+      /GameServer "scrim".*failed after 3 allocation attempts.*nothing is left behind/s,
+    );
+    expect((await client.gameServers.list()).total).toBe(0);
+  });
+});

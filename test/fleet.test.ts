@@ -1,0 +1,188 @@
+import * as pulumi from "@pulumi/pulumi";
+import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
+import { GameServersClient } from "../sdk/index.js";
+import { Control, CS2_CONFIG } from "./helpers/emulator.js";
+import { ProviderHost, ROOT, TYPE } from "./helpers/provider-host.js";
+
+const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
+type Props = Record<string, unknown>;
+
+/** The GameServer inputs a fleet definition declares, by resource name, as the engine receives them. */
+async function declare(args: GameServerFleetArgs): Promise<Map<string, Props>> {
+  const declared = new Map<string, Props>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        if (a.type === TYPE) declared.set(a.name, a.inputs);
+        return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
+      },
+      call: (a) => a.inputs,
+    },
+    "fleet",
+    "test",
+    false,
+  );
+  const fleet = new GameServerFleet("cup", args);
+  await Promise.all(Object.values(fleet.servers).map((s) => new Promise((r) => s.urn.apply(r))));
+  return declared;
+}
+
+interface Deployed {
+  id: string;
+  inputs: Props;
+  outs: Props;
+}
+
+/**
+ * What `pulumi up` does with a new declaration, one resource at a time, through the real host:
+ * create the new names, delete the missing ones, and for the rest check, diff and update only
+ * when the provider reports changes. Returns what it did to each.
+ */
+async function converge(host: ProviderHost, state: Map<string, Deployed>, declared: Map<string, Props>) {
+  const actions: Record<string, "create" | "update" | "delete" | "same" | "replace"> = {};
+  for (const [name, news] of declared) {
+    const old = state.get(name);
+    const { inputs, failures } = await host.check(name, old?.inputs ?? {}, news);
+    expect(failures).toEqual([]);
+    if (!old) {
+      const { id, outs } = await host.create(name, inputs);
+      state.set(name, { id, inputs, outs });
+      actions[name] = "create";
+      continue;
+    }
+    const diff = await host.diff(name, old.id, old.outs, inputs);
+    if (diff.replaces.length > 0) actions[name] = "replace";
+    else if (diff.changes === "some") {
+      state.set(name, { id: old.id, inputs, outs: await host.update(name, old.id, old.outs, inputs) });
+      actions[name] = "update";
+    } else actions[name] = "same";
+  }
+  for (const [name, old] of state) {
+    if (declared.has(name)) continue;
+    await host.delete(name, old.id, old.outs);
+    state.delete(name);
+    actions[name] = "delete";
+  }
+  return actions;
+}
+
+describe("GameServerFleet: only the servers a change affects are touched", () => {
+  let emulator: RunningEmulator;
+  let control: Control;
+  let client: GameServersClient;
+  let host: ProviderHost;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    control = new Control(emulator.url);
+    client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
+    host = await ProviderHost.start(ROOT);
+    await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url, "gameservers:pollIntervalMs": "20" });
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await client?.close();
+    await emulator?.close();
+  });
+
+  const definition = (servers: GameServerFleetArgs["servers"], freezeTime = 15): GameServerFleetArgs => ({
+    defaults: { gameType: "cs2", region: "eu-central-1", configuration: { ...CONFIGURATION, freezeTime } },
+    servers,
+  });
+
+  it("adds one, removes one, and changes a default for exactly the servers that inherit it", async () => {
+    const state = new Map<string, Deployed>();
+    const three = { a: {}, b: {}, c: { configuration: { freezeTime: 20 } } };
+    expect(await converge(host, state, await declare(definition(three)))).toEqual({
+      "cup-a": "create",
+      "cup-b": "create",
+      "cup-c": "create",
+    });
+    expect((await control.stats()).servers.byStatus).toEqual({ running: 3 });
+
+    // Add d: only d is created.
+    const before = await control.stats();
+    expect(await converge(host, state, await declare(definition({ ...three, d: {} })))).toEqual({
+      "cup-a": "same",
+      "cup-b": "same",
+      "cup-c": "same",
+      "cup-d": "create",
+    });
+    const afterAdd = await control.stats();
+    expect(afterAdd.requests.byRoute["POST /v1/game-servers"]).toBe(before.requests.byRoute["POST /v1/game-servers"]! + 1);
+    expect(afterAdd.requests.byRoute["PATCH /v1/game-servers/:id"] ?? 0).toBe(0);
+
+    // Remove b: only b is deleted.
+    const { b: _b, ...withoutB } = { ...three, d: {} };
+    expect(await converge(host, state, await declare(definition(withoutB)))).toEqual({
+      "cup-a": "same",
+      "cup-c": "same",
+      "cup-d": "same",
+      "cup-b": "delete",
+    });
+    expect((await client.gameServers.list()).total).toBe(3);
+
+    // Change the default freezeTime: a and d inherit it and are updated in place; c overrides it.
+    expect(await converge(host, state, await declare(definition(withoutB, 18)))).toEqual({
+      "cup-a": "update",
+      "cup-c": "same",
+      "cup-d": "update",
+    });
+    const byName = new Map((await client.gameServers.list()).items.map((s) => [s.name, s]));
+    const freeze = (name: string) => byName.get(state.get(name)!.outs.name as string)!.configuration.freezeTime;
+    expect([freeze("cup-a"), freeze("cup-c"), freeze("cup-d")]).toEqual([18, 20, 18]);
+    expect((await control.stats()).requests.byRoute["PATCH /v1/game-servers/:id"]).toBe(2);
+
+    // Moving a server to another region replaces it; nothing else moves.
+    const moved = await converge(
+      host,
+      state,
+      await declare(definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18)),
+    );
+    expect(moved).toEqual({ "cup-a": "same", "cup-c": "replace", "cup-d": "same" });
+  });
+
+  it("rejects an invalid definition before any API call, naming the server and the field", async () => {
+    const requests = (await control.stats()).requests.total;
+    const bad: GameServerFleetArgs = {
+      defaults: { gameType: "cs2", configuration: CONFIGURATION },
+      regions: ["eu-central-1", "Mars"],
+      servers: {
+        ok: {},
+        "semi-final": { configuration: { startingMap: "de_cache" } },
+        Final: {},
+        wide: { configuration: { maxPlayers: 500 } },
+      },
+    };
+    let message = "";
+    try {
+      await declare(bad);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('GameServerFleet "cup" is invalid:');
+    expect(message).toContain('server "semi-final": region must be an AWS region code such as us-east-1');
+    expect(message).toContain('server "semi-final": configuration.startingMap must be one of mapPool (de_dust2, de_mirage)');
+    expect(message).toContain('server "Final": the key must be lowercase letters, digits and dashes');
+    expect(message).toMatch(/server "wide": configuration\.maxPlayers /);
+    expect(message).not.toContain('server "ok"');
+    expect((await control.stats()).requests.total).toBe(requests);
+  });
+
+  it("counts servers from a template and spreads them over the regions", async () => {
+    const declared = await declare({
+      defaults: { gameType: "cs2", configuration: CONFIGURATION },
+      count: 3,
+      nameTemplate: "pug-{n}",
+      regions: ["us-east-1", "us-west-2"],
+      servers: { "pug-2": { configuration: { maxPlayers: 12 } } },
+    });
+    expect([...declared.keys()]).toEqual(["cup-pug-1", "cup-pug-2", "cup-pug-3"]);
+    expect([...declared.values()].map((i) => i.region)).toEqual(["us-east-1", "us-west-2", "us-east-1"]);
+    expect((declared.get("cup-pug-2")!.configuration as Props).maxPlayers).toBe(12);
+    await expect(
+      declare({ defaults: { gameType: "cs2", region: "us-east-1", configuration: CONFIGURATION }, count: 2, nameTemplate: "pug" }),
+    ).rejects.toThrow(/nameTemplate must contain \{n\}/);
+  });
+});
