@@ -212,9 +212,8 @@ async function loadProgram(program: OfflineOptions["program"], programPath: stri
     if (!index) throw new Error(`No index.ts or index.js in ${entry}`);
     entry = path.join(entry, index);
   }
-  // biome-ignore lint/security/noGlobalEval: a real dynamic import() that TypeScript's CommonJS output would turn into require()
-  const dynamicImport = (0, eval)("(u) => import(u)") as (u: string) => Promise<Record<string, unknown>>;
-  const mod = await dynamicImport(`${pathToFileURL(entry).href}?offline-run=${++runs}`);
+  // A real import() (module: nodenext keeps it in CommonJS output), so ESM programs load too.
+  const mod = (await import(`${pathToFileURL(entry).href}?offline-run=${++runs}`)) as Record<string, unknown>;
   const exported = "default" in mod && Object.keys(mod).length === 1 ? mod.default : mod;
   return typeof exported === "function" ? await (exported as () => unknown)() : exported;
 }
