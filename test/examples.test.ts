@@ -2,28 +2,14 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import yaml from "js-yaml";
 import { runOffline } from "pulumi-gameservers/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
-import { GameServersClient } from "../sdk/index.js";
-import { Control } from "./helpers/emulator.js";
+import { describe, expect, it } from "vitest";
+import { useEmulator } from "./helpers/emulator.js";
 import { ROOT } from "./helpers/provider-host.js";
 
 describe("the examples, run end to end against the emulator by the offline runner", () => {
-  let emulator: RunningEmulator;
-  let control: Control;
-  let client: GameServersClient;
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    control = new Control(emulator.url);
-    client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-  });
-  afterAll(async () => {
-    await client?.close();
-    await emulator?.close();
-  });
-  beforeEach(() => control.reset());
+  const env = useEmulator();
 
-  const base = () => ({ apiUrl: emulator.url, apiKey: emulator.apiKey, pollIntervalMs: 25 });
+  const base = () => ({ apiUrl: env.emulator.url, apiKey: env.emulator.apiKey, pollIntervalMs: 25 });
 
   it("quickstart: one server, its connect URL as a stack output", async () => {
     const lines: string[] = [];
@@ -35,18 +21,18 @@ describe("the examples, run end to end against the emulator by the offline runne
       project: "quickstart",
       log: (l) => lines.push(l),
     });
-    const [server] = (await client.gameServers.list()).items;
+    const [server] = (await env.client.gameServers.list()).items;
     expect(server).toMatchObject({ status: "running", region: "eu-central-1", serverPassword: "scrim-night" });
     expect(run.outputs.connectUrl).toBe(server!.connectUrl);
     expect(run.outputs.address).toBe(`${server!.ip}:${server!.port}`);
     expect(run.secretOutputs).toEqual(["rconPassword"]);
     expect(lines.some((l) => l.includes("running at steam://connect/"))).toBe(true);
     await run.destroy();
-    expect((await client.gameServers.list()).total).toBe(0);
+    expect((await env.client.gameServers.list()).total).toBe(0);
   });
 
   it("tournament: the event from tournament.yaml becomes a fleet, with the roster as stack outputs", async () => {
-    await control.config({ bootDelayMs: 100 });
+    await env.control.config({ bootDelayMs: 100 });
     const run = await runOffline({
       ...base(),
       program: path.join(ROOT, "examples/tournament"),
@@ -58,7 +44,7 @@ describe("the examples, run end to end against the emulator by the offline runne
     expect(Object.keys(roster)).toEqual(["groups-1", "groups-2", "groups-3", "groups-4", "playoffs-1", "playoffs-2", "final-1"]);
     expect(run.outputs.serverCount).toBe(7);
     expect(run.outputs.eventName).toBe("winter-cup");
-    const servers = (await client.gameServers.list()).items;
+    const servers = (await env.client.gameServers.list()).items;
     expect(servers.map((s) => s.status)).toEqual(Array(7).fill("running"));
     for (const [key, entry] of Object.entries(roster)) {
       const server = servers.find((s) => s.name === entry.name)!;
@@ -82,7 +68,7 @@ describe("the examples, run end to end against the emulator by the offline runne
     expect(run.secretOutputs).toEqual(expect.arrayContaining(["roster.final-1.serverPassword", "roster.final-1.rconPassword"]));
     expect(run.secretOutputs.some((p) => p.endsWith("connectUrl"))).toBe(false);
     await run.destroy();
-    expect((await control.stats()).servers.byStatus).toEqual({});
+    expect((await env.control.stats()).servers.byStatus).toEqual({});
   });
 
   it("gitops: the fleet declared in Pulumi.production.yaml", async () => {
@@ -99,16 +85,16 @@ describe("the examples, run end to end against the emulator by the offline runne
     const roster = run.outputs.roster as Record<string, { region: string }>;
     expect(Object.keys(roster)).toEqual(["pug-1", "pug-2", "pug-3", "pug-4"]);
     expect(Object.values(roster).map((e) => e.region)).toEqual(["us-east-1", "us-west-2", "us-east-1", "us-west-2"]);
-    const servers = (await client.gameServers.list()).items;
+    const servers = (await env.client.gameServers.list()).items;
     expect(servers.every((s) => s.status === "running" && s.autoStop && s.autostopMinutes === 45)).toBe(true);
     await run.destroy();
   });
 
   it("fails a run whose server cannot be allocated, and leaves nothing behind", async () => {
-    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 20 });
+    await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 20 });
     await expect(runOffline({ ...base(), program: path.join(ROOT, "examples/quickstart"), project: "quickstart" })).rejects.toThrow(
       /GameServer "scrim".*failed after 3 allocation attempts.*nothing is left behind/s,
     );
-    expect((await client.gameServers.list()).total).toBe(0);
+    expect((await env.client.gameServers.list()).total).toBe(0);
   });
 });

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
-import { GameServersClient } from "../sdk/index.js";
-import { Control, CS2_CONFIG } from "./helpers/emulator.js";
-import { ProviderHost, ROOT, TYPE } from "./helpers/provider-host.js";
+import { describe, expect, it } from "vitest";
+import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
+import { type ProviderHost, TYPE, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
 type Props = Record<string, unknown>;
@@ -69,22 +67,8 @@ async function converge(host: ProviderHost, state: Map<string, Deployed>, declar
 }
 
 describe("GameServerFleet: only the servers a change affects are touched", () => {
-  let emulator: RunningEmulator;
-  let control: Control;
-  let client: GameServersClient;
-  let host: ProviderHost;
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    control = new Control(emulator.url);
-    client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-    host = await ProviderHost.start(ROOT);
-    await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url, "gameservers:pollIntervalMs": "20" });
-  });
-  afterAll(async () => {
-    await host?.stop();
-    await client?.close();
-    await emulator?.close();
-  });
+  const env = useEmulator();
+  const fixture = useProviderHost(env);
 
   const definition = (servers: GameServerFleetArgs["servers"], freezeTime = 15): GameServerFleetArgs => ({
     defaults: { gameType: "cs2", region: "eu-central-1", configuration: { ...CONFIGURATION, freezeTime } },
@@ -94,49 +78,49 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   it("adds one, removes one, and changes a default for exactly the servers that inherit it", async () => {
     const state = new Map<string, Deployed>();
     const three = { a: {}, b: {}, c: { configuration: { freezeTime: 20 } } };
-    expect(await converge(host, state, await declare(definition(three)))).toEqual({
+    expect(await converge(fixture.host, state, await declare(definition(three)))).toEqual({
       "cup-a": "create",
       "cup-b": "create",
       "cup-c": "create",
     });
-    expect((await control.stats()).servers.byStatus).toEqual({ running: 3 });
+    expect((await env.control.stats()).servers.byStatus).toEqual({ running: 3 });
 
     // Add d: only d is created.
-    const before = await control.stats();
-    expect(await converge(host, state, await declare(definition({ ...three, d: {} })))).toEqual({
+    const before = await env.control.stats();
+    expect(await converge(fixture.host, state, await declare(definition({ ...three, d: {} })))).toEqual({
       "cup-a": "same",
       "cup-b": "same",
       "cup-c": "same",
       "cup-d": "create",
     });
-    const afterAdd = await control.stats();
+    const afterAdd = await env.control.stats();
     expect(afterAdd.requests.byRoute["POST /v1/game-servers"]).toBe(before.requests.byRoute["POST /v1/game-servers"]! + 1);
     expect(afterAdd.requests.byRoute["PATCH /v1/game-servers/:id"] ?? 0).toBe(0);
 
     // Remove b: only b is deleted.
     const { b: _b, ...withoutB } = { ...three, d: {} };
-    expect(await converge(host, state, await declare(definition(withoutB)))).toEqual({
+    expect(await converge(fixture.host, state, await declare(definition(withoutB)))).toEqual({
       "cup-a": "same",
       "cup-c": "same",
       "cup-d": "same",
       "cup-b": "delete",
     });
-    expect((await client.gameServers.list()).total).toBe(3);
+    expect((await env.client.gameServers.list()).total).toBe(3);
 
     // Change the default freezeTime: a and d inherit it and are updated in place; c overrides it.
-    expect(await converge(host, state, await declare(definition(withoutB, 18)))).toEqual({
+    expect(await converge(fixture.host, state, await declare(definition(withoutB, 18)))).toEqual({
       "cup-a": "update",
       "cup-c": "same",
       "cup-d": "update",
     });
-    const byName = new Map((await client.gameServers.list()).items.map((s) => [s.name, s]));
+    const byName = new Map((await env.client.gameServers.list()).items.map((s) => [s.name, s]));
     const freeze = (name: string) => byName.get(state.get(name)!.outs.name as string)!.configuration.freezeTime;
     expect([freeze("cup-a"), freeze("cup-c"), freeze("cup-d")]).toEqual([18, 20, 18]);
-    expect((await control.stats()).requests.byRoute["PATCH /v1/game-servers/:id"]).toBe(2);
+    expect((await env.control.stats()).requests.byRoute["PATCH /v1/game-servers/:id"]).toBe(2);
 
     // Moving a server to another region replaces it; nothing else moves.
     const moved = await converge(
-      host,
+      fixture.host,
       state,
       await declare(definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18)),
     );
@@ -144,7 +128,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   });
 
   it("rejects an invalid definition before any API call, naming the server and the field", async () => {
-    const requests = (await control.stats()).requests.total;
+    const requests = (await env.control.stats()).requests.total;
     const bad: GameServerFleetArgs = {
       defaults: { gameType: "cs2", configuration: CONFIGURATION },
       regions: ["eu-central-1", "Mars"],
@@ -167,7 +151,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     expect(message).toContain('server "Final": the key must be lowercase letters, digits and dashes');
     expect(message).toMatch(/server "wide": configuration\.maxPlayers /);
     expect(message).not.toContain('server "ok"');
-    expect((await control.stats()).requests.total).toBe(requests);
+    expect((await env.control.stats()).requests.total).toBe(requests);
   });
 
   it("counts servers from a template and spreads them over the regions", async () => {

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
-import { GameServersClient } from "../sdk/index.js";
-import { Control, CS2_CONFIG } from "./helpers/emulator.js";
-import { HostError, ProviderHost, ROOT, serializedProvider, UNKNOWN } from "./helpers/provider-host.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
+import { HostError, ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
 
@@ -12,34 +10,18 @@ function args(name: string, extra: Record<string, unknown> = {}) {
 }
 
 describe("GameServer through Pulumi's dynamic-provider host", () => {
-  let emulator: RunningEmulator;
-  let control: Control;
-  let client: GameServersClient;
-  let host: ProviderHost;
+  const env = useEmulator({ apiKey: "gsk_emu_host_test_key_0123456789" });
+  const fixture = useProviderHost(env);
   let provider: string;
-
   beforeAll(async () => {
-    [emulator, provider] = await Promise.all([startEmulator({ apiKey: "gsk_emu_host_test_key_0123456789" }), serializedProvider()]);
-    control = new Control(emulator.url);
-    client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-    host = await ProviderHost.start(ROOT);
-    await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url, "gameservers:pollIntervalMs": "20" });
-  });
-  afterAll(async () => {
-    await host?.stop();
-    await client?.close();
-    await emulator?.close();
-  });
-  beforeEach(async () => {
-    await control.reset();
-    host.output = "";
+    provider = await serializedProvider();
   });
 
   /** check then create, as `pulumi up` does for a new resource. */
   async function up(name: string, news: Record<string, unknown>) {
-    const { inputs, failures } = await host.check(name, {}, { ...news, __provider: provider });
+    const { inputs, failures } = await fixture.host.check(name, {}, { ...news, __provider: provider });
     expect(failures).toEqual([]);
-    const created = await host.create(name, inputs);
+    const created = await fixture.host.create(name, inputs);
     return { ...created, inputs };
   }
 
@@ -63,11 +45,11 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     expect(outs.rconPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(outs.configuration).toEqual(CONFIGURATION);
     expect(Object.values(outs)).not.toContain(undefined);
-    expect(host.output).toMatch(new RegExp(`\\[gameservers\\] GameServer "${inputs.name}" \\(${id}\\): running at steam://`));
+    expect(fixture.host.output).toMatch(new RegExp(`\\[gameservers\\] GameServer "${inputs.name}" \\(${id}\\): running at steam://`));
   });
 
   it("validates in check with one failure per bad property, and accepts unknowns in preview without calling the API", async () => {
-    const bad = await host.check(
+    const bad = await fixture.host.check(
       "x",
       {},
       {
@@ -88,10 +70,10 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
         { property: "configuration", reason: "configuration.startingMap must be one of mapPool (de_dust2, de_mirage)" },
       ]),
     );
-    const missing = await host.check("x", {}, { autoNamePrefix: "x", gameType: "cs2", __provider: provider });
+    const missing = await fixture.host.check("x", {}, { autoNamePrefix: "x", gameType: "cs2", __provider: provider });
     expect(missing.failures.map((f) => f.property).sort()).toEqual(["configuration", "region"]);
 
-    const preview = await host.check(
+    const preview = await fixture.host.check(
       "x",
       {},
       {
@@ -104,48 +86,48 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     );
     expect(preview.failures).toEqual([]);
     expect(preview.inputs.region).toBe(UNKNOWN);
-    expect((await control.stats()).requests.total).toBe(0);
+    expect((await env.control.stats()).requests.total).toBe(0);
   });
 
   it("keeps an auto-generated name stable across checks", async () => {
-    const first = await host.check("web", {}, { ...args("web"), __provider: provider });
-    const second = await host.check("web", first.inputs, { ...args("web"), __provider: provider });
+    const first = await fixture.host.check("web", {}, { ...args("web"), __provider: provider });
+    const second = await fixture.host.check("web", first.inputs, { ...args("web"), __provider: provider });
     expect(second.inputs.name).toBe(first.inputs.name);
-    const explicit = await host.check("web", first.inputs, { ...args("web"), name: "Finals A", __provider: provider });
+    const explicit = await fixture.host.check("web", first.inputs, { ...args("web"), name: "Finals A", __provider: provider });
     expect(explicit.inputs.name).toBe("Finals A");
     expect(explicit.inputs).not.toHaveProperty("autoNamePrefix");
   });
 
   it("waits through a queued allocation until the server runs, printing each status change", async () => {
-    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 60 });
-    const freeUp = setTimeout(() => void control.config({ capacity: { "eu-central-1": 1 } }), 150);
+    await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 60 });
+    const freeUp = setTimeout(() => void env.control.config({ capacity: { "eu-central-1": 1 } }), 150);
     const { outs, inputs } = await up("queued", args("queued"));
     clearTimeout(freeUp);
     expect(outs).toMatchObject({ status: "running", allocationAttempts: expect.any(Number) });
     expect(outs.queuedAt).not.toBeNull();
-    expect(host.output).toMatch(new RegExp(`GameServer "${inputs.name}" \\(srv_[^)]+\\): pending; waiting up to 600 s`));
-    expect(host.output).toMatch(/pending -> running \(\d+ s, allocation attempt \d\)/);
+    expect(fixture.host.output).toMatch(new RegExp(`GameServer "${inputs.name}" \\(srv_[^)]+\\): pending; waiting up to 600 s`));
+    expect(fixture.host.output).toMatch(/pending -> running \(\d+ s, allocation attempt \d\)/);
   });
 
   it("fails after 3 allocation attempts and leaves nothing behind", async () => {
-    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 20 });
-    const { inputs } = await host.check("doomed", {}, { ...args("doomed"), __provider: provider });
-    const error = (await host.create("doomed", inputs).catch((e: unknown) => e)) as HostError;
+    await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 20 });
+    const { inputs } = await fixture.host.check("doomed", {}, { ...args("doomed"), __provider: provider });
+    const error = (await fixture.host.create("doomed", inputs).catch((e: unknown) => e)) as HostError;
     expect(error).toBeInstanceOf(HostError);
     expect(error.initFailure).toBeUndefined(); // a plain error: the engine records nothing
     expect(error.message).toMatch(
       /is failed after 3 allocation attempts: No capacity available in eu-central-1 \(attempt 3 of 3\)\. The failed server was deleted; nothing is left behind\./,
     );
-    const all = await client.gameServers.list({ includeDeleted: true });
+    const all = await env.client.gameServers.list({ includeDeleted: true });
     expect(all.items).toHaveLength(1);
     expect(all.items[0]!.deletedAt).not.toBeNull();
-    expect((await control.stats()).servers.byStatus).toEqual({});
+    expect((await env.control.stats()).servers.byStatus).toEqual({});
   });
 
   it("keeps a server still pending at the deadline in state, and update resumes the wait", async () => {
-    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
-    const { inputs } = await host.check("slow", {}, { ...args("slow", { readyTimeoutSeconds: 1 }), __provider: provider });
-    const error = (await host.create("slow", inputs).catch((e: unknown) => e)) as HostError;
+    await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
+    const { inputs } = await fixture.host.check("slow", {}, { ...args("slow", { readyTimeoutSeconds: 1 }), __provider: provider });
+    const error = (await fixture.host.create("slow", inputs).catch((e: unknown) => e)) as HostError;
     const failure = error.initFailure!;
     expect(failure.id).toMatch(/^srv_/);
     expect(failure.reasons[0]).toMatch(
@@ -160,83 +142,91 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     });
 
     // The next `pulumi up`: the engine calls update even without a diff. Capacity is back.
-    await control.config({ capacity: { "eu-central-1": 1 }, queueIntervalMs: 30 });
-    const diff = await host.diff("slow", failure.id, failure.properties, inputs);
+    await env.control.config({ capacity: { "eu-central-1": 1 }, queueIntervalMs: 30 });
+    const diff = await fixture.host.diff("slow", failure.id, failure.properties, inputs);
     expect(diff.changes).toBe("none");
-    const outs = await host.update("slow", failure.id, failure.properties, inputs);
+    const outs = await fixture.host.update("slow", failure.id, failure.properties, inputs);
     expect(outs).toMatchObject({ serverId: failure.id, status: "running", __provider: provider });
     expect(outs.rconPassword).toMatch(/.{24}/);
-    expect((await client.gameServers.list()).total).toBe(1);
+    expect((await env.client.gameServers.list()).total).toBe(1);
   });
 
   it("reconciles a lost create response by the unique name, without a second server", async () => {
-    await control.fault({ method: "POST", route: "/v1/game-servers", times: 1, commitThenFail: true });
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", times: 1, commitThenFail: true });
     const { id, outs, inputs } = await up("lost", args("lost"));
-    const all = await client.gameServers.list({ includeDeleted: true });
+    const all = await env.client.gameServers.list({ includeDeleted: true });
     expect(all.items.map((s) => s.id)).toEqual([id]);
     expect(outs).toMatchObject({ name: inputs.name, status: "running" });
-    expect(await control.hits("POST /v1/game-servers")).toBe(1);
-    expect(host.output).toMatch(/found: the create had gone through; adopting it/);
+    expect(await env.control.hits("POST /v1/game-servers")).toBe(1);
+    expect(fixture.host.output).toMatch(/found: the create had gone through; adopting it/);
   });
 
   it("sends a create again when the lost one provably did not go through", async () => {
-    await control.fault({ method: "POST", route: "/v1/game-servers", times: 1, status: 502 });
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", times: 1, status: 502 });
     const { id } = await up("retry", args("retry"));
-    expect((await client.gameServers.list({ includeDeleted: true })).items.map((s) => s.id)).toEqual([id]);
-    expect(await control.hits("POST /v1/game-servers")).toBe(2);
+    expect((await env.client.gameServers.list({ includeDeleted: true })).items.map((s) => s.id)).toEqual([id]);
+    expect(await env.control.hits("POST /v1/game-servers")).toBe(2);
   });
 
   it("read drops a server soft-deleted out of band, and one that is gone (404)", async () => {
     const { id, outs } = await up("oob", args("oob"));
-    const fresh = await host.read("oob", id, outs);
+    const fresh = await fixture.host.read("oob", id, outs);
     expect(fresh.id).toBe(id);
     expect(fresh.props).toMatchObject({ status: "running", __provider: provider });
     expect(fresh.inputs).toMatchObject({ name: outs.name, gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION });
     expect(fresh.inputs).not.toHaveProperty("rconPassword");
 
-    await client.gameServers.delete(id);
-    expect((await host.read("oob", id, outs)).id).toBe("");
-    expect((await host.read("oob", "srv_never_existed", outs)).id).toBe("");
-    expect(host.output).toMatch(/soft-deleted at .*; removing it from the stack/);
+    await env.client.gameServers.delete(id);
+    expect((await fixture.host.read("oob", id, outs)).id).toBe("");
+    expect((await fixture.host.read("oob", "srv_never_existed", outs)).id).toBe("");
+    expect(fixture.host.output).toMatch(/soft-deleted at .*; removing it from the stack/);
   });
 
   it("read throws on a transient error instead of dropping the server", async () => {
     const { id, outs } = await up("flaky", args("flaky"));
-    await control.fault({ method: "GET", route: "/v1/game-servers/:id", times: 10, status: 503 });
-    await expect(host.read("flaky", id, outs)).rejects.toThrow(/503/);
-    await control.call("DELETE", "/_emulator/faults");
+    await env.control.fault({ method: "GET", route: "/v1/game-servers/:id", times: 10, status: 503 });
+    await expect(fixture.host.read("flaky", id, outs)).rejects.toThrow(/503/);
+    await env.control.call("DELETE", "/_emulator/faults");
   });
 
   it("read with only inputs works, as GameServer.get sends it", async () => {
     const { id } = await up("lookup", args("lookup"));
-    const got = await host.read("lookup", id, undefined, { __provider: provider });
+    const got = await fixture.host.read("lookup", id, undefined, { __provider: provider });
     expect(got).toMatchObject({ id, props: { serverId: id, status: "running" } });
   });
 
   it("decides replace vs update, with no diff for what the server computes or key order", async () => {
     const { id, outs, inputs } = await up("d", args("d"));
     const reordered = { ...inputs, configuration: Object.fromEntries(Object.entries(CONFIGURATION).reverse()) };
-    expect(await host.diff("d", id, outs, reordered)).toEqual({ changes: "none", replaces: [] });
-    expect(await host.diff("d", id, outs, { ...inputs, region: "us-west-2" })).toEqual({ changes: "some", replaces: ["region"] });
-    expect(await host.diff("d", id, outs, { ...inputs, gameType: "minecraft" })).toEqual({ changes: "some", replaces: ["gameType"] });
-    expect(await host.diff("d", id, outs, { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: 12 } })).toEqual({
+    expect(await fixture.host.diff("d", id, outs, reordered)).toEqual({ changes: "none", replaces: [] });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, region: "us-west-2" })).toEqual({ changes: "some", replaces: ["region"] });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, gameType: "minecraft" })).toEqual({
+      changes: "some",
+      replaces: ["gameType"],
+    });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: 12 } })).toEqual({
       changes: "some",
       replaces: [],
     });
-    expect(await host.diff("d", id, outs, { ...inputs, name: "renamed" })).toEqual({ changes: "some", replaces: [] });
-    expect(await host.diff("d", id, outs, { ...inputs, rconPassword: "new-rcon-password" })).toEqual({ changes: "some", replaces: [] });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, name: "renamed" })).toEqual({ changes: "some", replaces: [] });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, rconPassword: "new-rcon-password" })).toEqual({
+      changes: "some",
+      replaces: [],
+    });
     // A merge PATCH cannot remove a key: dropping customCvars from the program is a replacement.
     const withCvars = { ...outs, configuration: { ...CONFIGURATION, customCvars: { sv_cheats: 0 } } };
-    expect((await host.diff("d", id, withCvars, inputs)).replaces).toEqual(["configuration"]);
-    expect(await host.diff("d", id, outs, { ...inputs, region: UNKNOWN })).toEqual({ changes: "some", replaces: ["region"] });
-    expect((await host.diff("d", id, outs, { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: UNKNOWN } })).changes).toBe("some");
-    expect((await host.diff("d", id, { ...outs, status: "failed" }, inputs)).replaces).toEqual(["status"]);
+    expect((await fixture.host.diff("d", id, withCvars, inputs)).replaces).toEqual(["configuration"]);
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, region: UNKNOWN })).toEqual({ changes: "some", replaces: ["region"] });
+    expect((await fixture.host.diff("d", id, outs, { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: UNKNOWN } })).changes).toBe(
+      "some",
+    );
+    expect((await fixture.host.diff("d", id, { ...outs, status: "failed" }, inputs)).replaces).toEqual(["status"]);
   });
 
   it("updates in place with a PATCH and returns the complete outputs", async () => {
     const { id, outs, inputs } = await up("u", args("u"));
     const news = { ...inputs, name: "Grand Final", configuration: { ...CONFIGURATION, maxPlayers: 12 }, serverPassword: "letmein" };
-    const updated = await host.update("u", id, outs, news);
+    const updated = await fixture.host.update("u", id, outs, news);
     expect(updated).toMatchObject({
       serverId: id,
       name: "Grand Final",
@@ -248,21 +238,21 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
       __provider: provider,
     });
     expect(Object.keys(updated).sort()).toEqual(Object.keys(outs).sort());
-    expect(await control.hits("PATCH /v1/game-servers/:id")).toBe(1);
-    expect(await host.diff("u", id, updated, news)).toEqual({ changes: "none", replaces: [] });
+    expect(await env.control.hits("PATCH /v1/game-servers/:id")).toBe(1);
+    expect(await fixture.host.diff("u", id, updated, news)).toEqual({ changes: "none", replaces: [] });
   });
 
   it("deletes, and deleting an already deleted server succeeds", async () => {
     const { id, outs } = await up("del", args("del"));
-    await host.delete("del", id, outs);
-    expect((await client.gameServers.get(id)).deletedAt).not.toBeNull();
-    await host.delete("del", id, outs);
-    await host.delete("del", "srv_unknown", outs);
-    expect(host.output).toMatch(/already deleted/);
+    await fixture.host.delete("del", id, outs);
+    expect((await env.client.gameServers.get(id)).deletedAt).not.toBeNull();
+    await fixture.host.delete("del", id, outs);
+    await fixture.host.delete("del", "srv_unknown", outs);
+    expect(fixture.host.output).toMatch(/already deleted/);
   });
 
   it("adopts an existing server instead of creating one", async () => {
-    const existing = await client.gameServers.create({
+    const existing = await env.client.gameServers.create({
       name: "hand-made",
       gameType: "cs2",
       region: "eu-central-1",
@@ -271,28 +261,30 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     const { id, outs, inputs } = await up("adopted", args("adopted", { adoptServerId: existing.id }));
     expect(id).toBe(existing.id);
     expect(outs).toMatchObject({ name: inputs.name, status: "running" });
-    expect(await control.hits("POST /v1/game-servers")).toBe(1);
-    const wrongRegion = await host.check(
+    expect(await env.control.hits("POST /v1/game-servers")).toBe(1);
+    const wrongRegion = await fixture.host.check(
       "w",
       {},
       { ...args("w", { adoptServerId: existing.id }), region: "us-east-1", __provider: provider },
     );
-    await expect(host.create("w", wrongRegion.inputs)).rejects.toThrow(/its region is eu-central-1, the program declares us-east-1/);
+    await expect(fixture.host.create("w", wrongRegion.inputs)).rejects.toThrow(
+      /its region is eu-central-1, the program declares us-east-1/,
+    );
   });
 
   it("waits for a fleet through one shared poller: one list request per poll covers every server", async () => {
-    await control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
+    await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
     const names = Array.from({ length: 8 }, (_, i) => `fleet-${i}`);
-    const checked = await Promise.all(names.map((n) => host.check(n, {}, { ...args(n), __provider: provider })));
-    const creates = checked.map((c, i) => host.create(names[i]!, c.inputs));
-    while ((await control.hits("POST /v1/game-servers")) < names.length) await new Promise((r) => setTimeout(r, 10));
+    const checked = await Promise.all(names.map((n) => fixture.host.check(n, {}, { ...args(n), __provider: provider })));
+    const creates = checked.map((c, i) => fixture.host.create(names[i]!, c.inputs));
+    while ((await env.control.hits("POST /v1/game-servers")) < names.length) await new Promise((r) => setTimeout(r, 10));
     // Let the watcher poll a few times while every server is pending.
     await new Promise((r) => setTimeout(r, 150));
-    await control.config({ capacity: { "eu-central-1": names.length } });
-    const listsBefore = await control.hits("GET /v1/game-servers");
-    await control.tick();
+    await env.control.config({ capacity: { "eu-central-1": names.length } });
+    const listsBefore = await env.control.hits("GET /v1/game-servers");
+    await env.control.tick();
     const results = await Promise.all(creates);
-    const stats = await control.stats();
+    const stats = await env.control.stats();
     expect(results.every((r) => r.outs.status === "running")).toBe(true);
     // The waits shared the list. At most a first poll, while no more than three waits had
     // joined, asks for servers one by one (INDIVIDUAL_POLL_LIMIT): never one request per server per poll.
@@ -305,16 +297,16 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
 
   it("cannot serve a read with neither properties nor inputs, which is what `pulumi import` sends", async () => {
     // pulumi/pulumi#16175: the host needs __provider to load the provider. Documented in the README.
-    await expect(host.read("imported", "srv_123", undefined)).rejects.toThrow();
+    await expect(fixture.host.read("imported", "srv_123", undefined)).rejects.toThrow();
   });
 
   it("never shows the API key in the host's output or in any property", async () => {
     const { id, outs } = await up("s", args("s", { rconPassword: "a-secret-rcon" }));
-    await host.read("s", id, outs);
-    await host.delete("s", id, outs);
-    expect(host.output).not.toContain(emulator.apiKey);
-    expect(JSON.stringify(outs)).not.toContain(emulator.apiKey);
-    expect(host.output).not.toContain("a-secret-rcon");
+    await fixture.host.read("s", id, outs);
+    await fixture.host.delete("s", id, outs);
+    expect(fixture.host.output).not.toContain(env.emulator.apiKey);
+    expect(JSON.stringify(outs)).not.toContain(env.emulator.apiKey);
+    expect(fixture.host.output).not.toContain("a-secret-rcon");
   });
 });
 

@@ -16,7 +16,12 @@ const FIXTURE = path.join(ROOT, "test/fixtures/serialize-game-server.cjs");
 async function serializeIn(cwd: string): Promise<string> {
   const script = path.join(cwd, "serialize-game-server.cjs");
   if (cwd !== ROOT) await copyFile(FIXTURE, script);
-  return run(process.execPath, ["--no-warnings", cwd === ROOT ? FIXTURE : script], cwd, { ...process.env, ...SENTINELS });
+  const { rconPassword: _, ...configuration } = CS2_CONFIG;
+  return run(process.execPath, ["--no-warnings", cwd === ROOT ? FIXTURE : script], cwd, {
+    ...process.env,
+    ...SENTINELS,
+    GAMESERVER_CONFIGURATION: JSON.stringify(configuration),
+  });
 }
 
 function expectNoSecrets(text: string): void {

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { ProviderHost } from "pulumi-gameservers/testing";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import type { EmulatorFixture } from "./emulator.js";
 
 // The host client ships in the package (`pulumi-gameservers/testing`); tests use the built one,
 // loaded by node itself, exactly as users' test suites load it.
@@ -32,4 +35,26 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err}`))));
   });
+}
+
+/**
+ * Pulumi's dynamic-provider host for the file, started from the repository root and configured
+ * (as the engine does first) against the fixture's emulator; its output is cleared before each test.
+ * Call after `useEmulator()`, so the emulator is up when the host is configured.
+ */
+export function useProviderHost(env: EmulatorFixture, pollIntervalMs = 20): { host: ProviderHost } {
+  const fixture = {} as { host: ProviderHost };
+  beforeAll(async () => {
+    fixture.host = await ProviderHost.start(ROOT);
+    await fixture.host.configure({
+      "gameservers:apiKey": env.emulator.apiKey,
+      "gameservers:apiUrl": env.emulator.url,
+      "gameservers:pollIntervalMs": String(pollIntervalMs),
+    });
+  });
+  beforeEach(() => {
+    fixture.host.output = "";
+  });
+  afterAll(() => fixture.host?.stop());
+  return fixture;
 }
