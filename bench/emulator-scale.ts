@@ -4,28 +4,13 @@
  *   npm run bench
  */
 import { performance } from "node:perf_hooks";
-import { startEmulator } from "../sdk/emulator/index.js";
+import { SAMPLE_CS2_CONFIGURATION, startEmulator } from "../sdk/emulator/index.js";
 import { GameServersClient } from "../sdk/index.js";
 
 const SERVERS = Number(process.env.BENCH_SERVERS ?? 1000);
 const SAMPLES = 200;
 
-const CONFIG = {
-  gameMode: "competitive" as const,
-  maxPlayers: 10,
-  tickrate: 128,
-  rconPassword: "bench-rcon-password",
-  enableVAC: true,
-  mapPool: ["de_dust2", "de_mirage", "de_inferno"],
-  startingMap: "de_dust2",
-  enableBots: false,
-  tournamentMode: true,
-  warmupTime: 60,
-  freezeTime: 15,
-  roundTime: 115,
-  bombTimer: 40,
-  buyTime: 20,
-};
+const CONFIG = { ...SAMPLE_CS2_CONFIGURATION, mapPool: ["de_dust2", "de_mirage", "de_inferno"] };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;

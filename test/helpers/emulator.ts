@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../sdk/emulator/index.js";
+import { type EmulatorOptions, type RunningEmulator, SAMPLE_CS2_CONFIGURATION, startEmulator } from "../../sdk/emulator/index.js";
 import { type Clock, GameServersClient, systemClock } from "../../sdk/index.js";
 import type { Cs2Configuration } from "../../sdk/schemas/index.js";
 
 /** A valid CS2 configuration: the seed's own create() example. */
-export const CS2_CONFIG: Cs2Configuration = {
-  gameMode: "competitive",
-  maxPlayers: 10,
-  tickrate: 128,
-  rconPassword: "secure-rcon",
-  enableVAC: true,
-  mapPool: ["de_dust2", "de_mirage"],
-  startingMap: "de_dust2",
-  enableBots: false,
-  tournamentMode: true,
-  warmupTime: 60,
-  freezeTime: 15,
-  roundTime: 115,
-  bombTimer: 40,
-  buyTime: 20,
-};
+export const CS2_CONFIG: Cs2Configuration = { ...SAMPLE_CS2_CONFIGURATION, mapPool: [...SAMPLE_CS2_CONFIGURATION.mapPool] };
 
 export function cs2(name: string, region = "us-east-1") {
   return { name, gameType: "cs2" as const, region, configuration: CS2_CONFIG };
