@@ -196,7 +196,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-/** zod issues as `{ path, message }`, flattening union branches to the most specific ones. */
+/** zod issues as `{ path, message }`, one per issue. */
 export function issuesToFields(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
   return issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
 }

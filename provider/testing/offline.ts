@@ -195,12 +195,10 @@ async function checkAndCreate(host: ProviderHost, name: string, inputs: Record<s
 
 /** The directory holding the program's Pulumi.yaml, or the program's own directory. */
 function projectDirOf(programPath: string): string {
-  let dir = existsSync(programPath) && statSync(programPath).isDirectory() ? programPath : path.dirname(programPath);
-  for (let d = dir; ; d = path.dirname(d)) {
+  const dir = existsSync(programPath) && statSync(programPath).isDirectory() ? programPath : path.dirname(programPath);
+  for (let d = dir; path.dirname(d) !== d; d = path.dirname(d)) {
     if (existsSync(path.join(d, "Pulumi.yaml"))) return d;
-    if (path.dirname(d) === d) break;
   }
-  dir = existsSync(programPath) && statSync(programPath).isDirectory() ? programPath : path.dirname(programPath);
   return dir;
 }
 
