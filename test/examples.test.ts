@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import yaml from "js-yaml";
+import { GameServer } from "pulumi-gameservers";
 import { runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
-import { useEmulator } from "./helpers/emulator.js";
+import { cs2, useEmulator } from "./helpers/emulator.js";
 import { ROOT } from "./helpers/provider-host.js";
 
 describe("the examples, run end to end against the emulator by the offline runner", () => {
@@ -88,6 +89,22 @@ describe("the examples, run end to end against the emulator by the offline runne
     const servers = (await env.client.gameServers.list()).items;
     expect(servers.every((s) => s.status === "running" && s.autoStop && s.autostopMinutes === 45)).toBe(true);
     await run.destroy();
+  });
+
+  it("GameServer.get reads an existing server, and destroy leaves it alone", async () => {
+    const existing = await env.client.gameServers.create(cs2("hand-made"));
+    const run = await runOffline({
+      ...base(),
+      cwd: ROOT,
+      program: () => {
+        const found = GameServer.get("existing", existing.id);
+        return { connectUrl: found.connectUrl, status: found.status };
+      },
+    });
+    expect(run.outputs).toEqual({ connectUrl: existing.connectUrl, status: "running" });
+    expect(run.resources.map((r) => r.lookup)).toEqual([true]);
+    await run.destroy();
+    expect((await env.client.gameServers.get(existing.id)).deletedAt).toBeNull();
   });
 
   it("fails a run whose server cannot be allocated, and leaves nothing behind", async () => {

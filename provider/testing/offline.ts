@@ -51,6 +51,8 @@ export interface OfflineResource {
   inputs: Record<string, unknown>;
   /** Outputs after create (for our servers: from the provider, the API's real values). */
   outputs: Record<string, unknown>;
+  /** A read-only lookup (`GameServer.get`): read, never created, never deleted. */
+  lookup: boolean;
 }
 
 /** What a program did, offline. */
@@ -60,7 +62,7 @@ export interface OfflineRun {
   /** Dotted paths of the outputs that are secrets, e.g. `roster.final-1.serverPassword`. */
   secretOutputs: string[];
   resources: OfflineResource[];
-  /** Deletes every server the program created (newest first) and stops the provider host. */
+  /** Deletes every server the program created (newest first; lookups are left alone) and stops the provider host. */
   destroy(): Promise<void>;
 }
 
@@ -108,14 +110,14 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
             const secretInputs = Object.keys(args.inputs).filter((k) => rpc.isRpcSecret(args.inputs[k]));
             const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
             if (!args.type.startsWith(DYNAMIC_PREFIX)) {
-              resources.push({ type: args.type, name: args.name, id: undefined, inputs, outputs: inputs });
+              resources.push({ type: args.type, name: args.name, id: undefined, inputs, outputs: inputs, lookup: false });
               return { id: args.custom ? `${args.name}_id` : undefined, state: inputs };
             }
             const result = args.id
               ? await host.read(args.name, args.id, undefined, inputs).then((r) => ({ id: r.id, outs: r.props }))
               : await checkAndCreate(host, args.name, inputs);
             const { __provider: _, ...outputs } = result.outs;
-            resources.push({ type: args.type, name: args.name, id: result.id, inputs, outputs });
+            resources.push({ type: args.type, name: args.name, id: result.id, inputs, outputs, lookup: Boolean(args.id) });
             return { id: result.id, state: markSecrets(result.outs, [...SECRET_OUTPUTS, ...secretInputs]) };
           } catch (error) {
             const wrapped = new Error(`${args.type} "${args.name}": ${(error as Error).message}`, { cause: error });
@@ -153,11 +155,7 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
       resources,
       destroy: async () => {
         try {
-          for (const r of [...resources].reverse()) {
-            if (r.type.startsWith(DYNAMIC_PREFIX) && r.id) {
-              await host.delete(r.name, r.id, { ...r.outputs, __provider: r.inputs.__provider });
-            }
-          }
+          await deleteCreated(host, resources);
           flushLog();
         } finally {
           await host.stop();
@@ -167,13 +165,18 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   } catch (error) {
     flushLog();
     // Leave nothing behind: delete what was created before the failure.
-    for (const r of [...resources].reverse()) {
-      if (r.type.startsWith(DYNAMIC_PREFIX) && r.id) {
-        await host.delete(r.name, r.id, { ...r.outputs, __provider: r.inputs.__provider }).catch(() => undefined);
-      }
-    }
+    await deleteCreated(host, resources).catch(() => undefined);
     await host.stop();
     throw error;
+  }
+}
+
+/** Deletes the servers a run created, newest first; lookups are not the run's to delete. */
+async function deleteCreated(host: ProviderHost, resources: OfflineResource[]): Promise<void> {
+  for (const r of [...resources].reverse()) {
+    if (r.type.startsWith(DYNAMIC_PREFIX) && r.id && !r.lookup) {
+      await host.delete(r.name, r.id, { ...r.outputs, __provider: r.inputs.__provider });
+    }
   }
 }
 
