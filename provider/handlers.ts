@@ -19,7 +19,7 @@ import {
 import { type WaitOutcome, Watcher } from "./watcher.js";
 
 /** Statuses of a server that failed to come up: waiting is pointless, replacing is the cure. */
-const TERMINAL_FAILURES: readonly string[] = ["failed", "error"];
+const FAILED_STATUSES: readonly string[] = ["failed", "error"];
 
 /** Poll interval of the shared watcher when `gameservers:pollIntervalMs` is not set. @default 5000 ms */
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -330,10 +330,9 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
     throw new Error(`${label} was deleted outside Pulumi: run \`pulumi refresh\`, then \`pulumi up\` creates it again`);
   }
   // Running, stopped by autoStop, or not to be waited for: nothing to wait on.
-  if (!IN_PROGRESS_STATUSES.includes(server.status) && !TERMINAL_FAILURES.includes(server.status))
-    return { outs: toOutputs(server, inputs) };
+  if (!IN_PROGRESS_STATUSES.includes(server.status) && !FAILED_STATUSES.includes(server.status)) return { outs: toOutputs(server, inputs) };
   if (!inputs.waitForRunning) return { outs: toOutputs(server, inputs) };
-  if (TERMINAL_FAILURES.includes(server.status)) {
+  if (FAILED_STATUSES.includes(server.status)) {
     return { outs: await settle({ kind: "failed", server }, server, inputs, news, "update") };
   }
   // Created but not ready at the last run (or stopped since): resume waiting.

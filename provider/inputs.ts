@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { issuesToFields } from "../sdk/errors.js";
 import { schemas } from "../sdk/index.js";
-import type { GameServer } from "../sdk/schemas/index.js";
+import { CS2_SECRET_KEYS, FAILED_STATUSES, type GameServer } from "../sdk/schemas/index.js";
 
 /** What the engine sends for a value it does not know yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -35,9 +35,6 @@ export interface CheckFailure {
   property: string;
   reason: string;
 }
-
-/** Keys that must not sit inside `configuration`: they are inputs of their own so they stay secret. */
-const SECRET_CONFIG_KEYS = ["rconPassword", "serverPassword"] as const;
 
 const Settings = z.strictObject({
   name: schemas.ServerName.optional(),
@@ -90,7 +87,8 @@ export function checkInputs(
 
   const configuration = news.configuration;
   if (configuration && typeof configuration === "object" && !Array.isArray(configuration)) {
-    for (const key of SECRET_CONFIG_KEYS) {
+    // The password keys are inputs of their own, so they stay secret.
+    for (const key of CS2_SECRET_KEYS) {
       if (key in configuration) {
         failures.push({
           property: "configuration",
@@ -121,8 +119,7 @@ export function checkInputs(
 function checkCs2(configuration: Record<string, unknown>, news: Record<string, unknown>): CheckFailure[] {
   const hasUnknown = containsUnknown(configuration);
   const candidate: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(configuration))
-    if (!containsUnknown(v) && !(SECRET_CONFIG_KEYS as readonly string[]).includes(k)) candidate[k] = v;
+  for (const [k, v] of Object.entries(configuration)) if (!containsUnknown(v) && !CS2_SECRET_KEYS.includes(k)) candidate[k] = v;
   // The provider sends the password inputs inside the configuration; check them where the API will.
   candidate.rconPassword =
     typeof news.rconPassword === "string" && news.rconPassword !== UNKNOWN ? news.rconPassword : "placeholder-password";
@@ -144,7 +141,7 @@ function comparableConfiguration(cfg: unknown): Record<string, unknown> {
   if (!cfg || typeof cfg !== "object") return {};
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) {
-    if (v !== undefined && !(SECRET_CONFIG_KEYS as readonly string[]).includes(k)) out[k] = v;
+    if (v !== undefined && !CS2_SECRET_KEYS.includes(k)) out[k] = v;
   }
   return out;
 }
@@ -169,7 +166,7 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
 
   for (const key of ["gameType", "region"] as const) if (differs(olds[key], news[key])) replaces.push(key);
   // A failed server never becomes running: the next up replaces it (README: stale state).
-  if (olds.status === "failed" || olds.status === "error") replaces.push("status");
+  if (FAILED_STATUSES.includes(olds.status as string)) replaces.push("status");
   // A merge PATCH cannot remove a configuration key; removing one is a replacement.
   const oldCfg = comparableConfiguration(olds.configuration);
   const newCfg = comparableConfiguration(news.configuration);

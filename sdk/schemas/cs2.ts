@@ -59,4 +59,4 @@ export const Cs2ConfigurationPatch = z.strictObject(cs2Fields).partial().superRe
 export type Cs2ConfigurationPatch = z.infer<typeof Cs2ConfigurationPatch>;
 
 /** Configuration keys the API never echoes back inside `configuration` (they are top-level fields). */
-export const CS2_SECRET_KEYS = ["rconPassword", "serverPassword"] as const;
+export const CS2_SECRET_KEYS: readonly string[] = ["rconPassword", "serverPassword"];

@@ -13,6 +13,8 @@ const Status = z.custom<GameServerStatus>((v) => typeof v === "string" && v.leng
 export const IN_PROGRESS_STATUSES: readonly GameServerStatus[] = ["pending", "allocating", "starting", "provisioning"];
 /** Statuses after which a server will not become `running` without intervention. */
 export const TERMINAL_STATUSES: readonly GameServerStatus[] = ["failed", "error", "stopped"];
+/** Statuses of a server that failed to come up: waiting is pointless, replacing it is the cure. */
+export const FAILED_STATUSES: readonly GameServerStatus[] = ["failed", "error"];
 
 const nullable = <T extends z.ZodType>(t: T) => t.nullable().default(null);
 
