@@ -59,30 +59,39 @@ export class Watcher {
   wait(id: string, request: WaitRequest): Promise<WaitOutcome> {
     return new Promise<WaitOutcome>((resolve, reject) => {
       this.#waiters.add({ ...request, id, started: this.#clock.now(), last: undefined, resolve, reject });
-      this.#loop ??= this.#run().finally(() => {
-        this.#loop = undefined;
-      });
+      this.#loop ??= this.#run();
     });
   }
 
+  /**
+   * Polls while anyone waits. It marks itself finished (`#loop` unset) in the same synchronous
+   * step in which it finds no waiter left, so a wait added by a settled waiter's continuation
+   * always starts a new loop instead of joining one that is over.
+   */
   async #run(): Promise<void> {
     // The caller just read the status (the create's response): poll one interval from now, by
     // which time the other waits of a fleet being created have joined this poll.
     await this.#clock.sleep(this.#intervalMs);
-    while (this.#waiters.size > 0) {
+    for (;;) {
+      if (this.#waiters.size === 0) {
+        this.#loop = undefined;
+        return;
+      }
       try {
         await this.#poll();
       } catch (error) {
         // Not transient (bad key, lost scope): every wait fails with it.
-        for (const w of this.#waiters) w.reject(error as Error);
+        const failed = [...this.#waiters];
         this.#waiters.clear();
+        this.#loop = undefined;
+        for (const w of failed) w.reject(error as Error);
         return;
       }
       const now = this.#clock.now();
       for (const w of this.#waiters) {
         if (now >= w.deadline) this.#settle(w, { kind: "timeout", server: w.last, lastStatus: w.last?.status ?? "unknown" });
       }
-      if (this.#waiters.size === 0) return;
+      if (this.#waiters.size === 0) continue;
       const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
       await this.#clock.sleep(Math.max(0, Math.min(this.#intervalMs, nextDeadline - now)));
     }
@@ -93,15 +102,7 @@ export class Watcher {
     const seen = new Map<string, GameServer>();
     try {
       if (waiters.length <= INDIVIDUAL_POLL_LIMIT) {
-        await Promise.all(
-          waiters.map(async (w) => {
-            try {
-              seen.set(w.id, await this.#client.gameServers.get(w.id, { maxRetries: 0 }));
-            } catch (error) {
-              if (!(error instanceof NotFoundError)) throw error;
-            }
-          }),
-        );
+        await Promise.all(waiters.map((w) => this.#fetchInto(seen, w.id)));
       } else {
         const wanted = new Set(waiters.map((w) => w.id));
         for await (const page of this.#client.gameServers.list({ pageSize: 100 }, { maxRetries: 0 }).pages()) {
@@ -109,13 +110,7 @@ export class Watcher {
           if (wanted.size === 0) break;
         }
         // Not listed (deleted meanwhile?): ask for each directly.
-        for (const id of wanted) {
-          try {
-            seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
-          } catch (error) {
-            if (!(error instanceof NotFoundError)) throw error;
-          }
-        }
+        for (const id of wanted) await this.#fetchInto(seen, id);
       }
     } catch (error) {
       if (!isTransientError(error)) throw error;
@@ -134,6 +129,15 @@ export class Watcher {
       if (server.status !== previous) w.onChange?.(server, previous, now - w.started);
       if (server.status === "running") this.#settle(w, { kind: "running", server });
       else if (TERMINAL_STATUSES.includes(server.status)) this.#settle(w, { kind: "failed", server });
+    }
+  }
+
+  /** One server into `seen`; a server that is not found is left out (the wait ends "gone"). */
+  async #fetchInto(seen: Map<string, GameServer>, id: string): Promise<void> {
+    try {
+      seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
     }
   }
 
