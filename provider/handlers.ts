@@ -139,18 +139,24 @@ export async function create(raw: Props): Promise<{ id: string; outs: ProviderOu
 }
 
 function createBody(inputs: ProviderInputs) {
-  const configuration: Record<string, unknown> = { ...inputs.configuration };
-  if (inputs.gameType === "cs2" || inputs.rconPassword !== undefined)
-    configuration.rconPassword = inputs.rconPassword ?? generatePassword();
-  if (inputs.serverPassword !== undefined) configuration.serverPassword = inputs.serverPassword;
+  const configuration = passwordPatch(inputs, inputs.configuration);
+  // The API requires a CS2 RCON password: a program that gives none gets a strong one.
+  if (inputs.gameType === "cs2" && configuration.rconPassword === undefined) configuration.rconPassword = generatePassword();
   return {
     name: inputs.name,
     gameType: inputs.gameType,
     region: inputs.region,
     configuration,
+    ...stopSettings(inputs),
+  } as Parameters<GameServersClient["gameServers"]["create"]>[0];
+}
+
+/** `autoStop` and `autostopMinutes` as declared; unset ones are left to the API's defaults. */
+function stopSettings(inputs: ProviderInputs): { autoStop?: boolean; autostopMinutes?: number } {
+  return {
     ...(inputs.autoStop !== undefined ? { autoStop: inputs.autoStop } : {}),
     ...(inputs.autostopMinutes !== undefined ? { autostopMinutes: inputs.autostopMinutes } : {}),
-  } as Parameters<GameServersClient["gameServers"]["create"]>[0];
+  };
 }
 
 /**
@@ -202,8 +208,7 @@ async function adopt(client: GameServersClient, inputs: ProviderInputs, label: s
   const patch: UpdateGameServerRequest = {
     name: inputs.name,
     configuration: passwordPatch(inputs, inputs.configuration),
-    ...(inputs.autoStop !== undefined ? { autoStop: inputs.autoStop } : {}),
-    ...(inputs.autostopMinutes !== undefined ? { autostopMinutes: inputs.autostopMinutes } : {}),
+    ...stopSettings(inputs),
   };
   return client.gameServers.update(id, patch);
 }
