@@ -65,8 +65,9 @@ export class GameServerFleet extends pulumi.ComponentResource {
   readonly roster: Record<string, RosterEntry>;
 
   constructor(name: string, args: GameServerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gameservers:index:GameServerFleet", name, {}, opts);
+    // Validate first: an invalid definition throws before anything is registered.
     const definitions = resolveFleet(name, args);
+    super("gameservers:index:GameServerFleet", name, {}, opts);
     this.servers = {};
     this.roster = {};
     for (const [key, server] of Object.entries(definitions)) {

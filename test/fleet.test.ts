@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { describe, expect, it } from "vitest";
@@ -5,6 +6,8 @@ import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
 import { type ProviderHost, TYPE, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
+// Pulumi's own drain of outstanding RPCs (internal, as the offline runner uses it).
+const { waitForRPCs } = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 type Props = Record<string, unknown>;
 
 /** The GameServer inputs a fleet definition declares, by resource name, as the engine receives them. */
@@ -22,8 +25,10 @@ async function declare(args: GameServerFleetArgs): Promise<Map<string, Props>> {
     "test",
     false,
   );
-  const fleet = new GameServerFleet("cup", args);
-  await Promise.all(Object.values(fleet.servers).map((s) => new Promise((r) => s.urn.apply(r))));
+  new GameServerFleet("cup", args);
+  // Every registration, the component's outputs included, reaches these mocks before the next
+  // declaration replaces them.
+  await waitForRPCs();
   return declared;
 }
 

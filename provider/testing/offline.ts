@@ -12,6 +12,8 @@ const SECRET_OUTPUTS = ["rconPassword", "serverPassword"];
 let runs = 0;
 // biome-ignore lint/suspicious/noExplicitAny: @pulumi/pulumi's rpc helpers are untyped internals
 const rpc: any = require("@pulumi/pulumi/runtime/rpc");
+// The drain Pulumi's own program runner awaits before it exits (internal, hence untyped).
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 /** Options of {@link runOffline}. */
 export interface OfflineOptions {
@@ -73,7 +75,7 @@ export interface OfflineRun {
  * engine's calls; there is no state, no diff and no update: it is not an engine. Components and
  * other resources are recorded with their inputs as outputs.
  *
- * One program per process: Pulumi's mocks are process-wide.
+ * One run at a time per process (Pulumi's mocks are process-wide); runs one after another are fine.
  */
 export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   const programPath = typeof options.program === "string" ? path.resolve(options.program) : undefined;
@@ -88,10 +90,12 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   failed.catch(() => undefined);
   let pending = 0;
   let flushed = 0;
+  // Hands complete lines of the host's output to `log`, each once.
   const flushLog = () => {
-    const lines = host.output.slice(flushed).split("\n");
-    flushed += lines.slice(0, -1).join("\n").length + (lines.length > 1 ? 1 : 0);
-    for (const line of lines.slice(0, -1)) if (line.trim()) options.log?.(line);
+    const end = host.output.lastIndexOf("\n") + 1;
+    if (end <= flushed) return;
+    for (const line of host.output.slice(flushed, end).split("\n")) if (line.trim()) options.log?.(line);
+    flushed = end;
   };
 
   try {
@@ -148,6 +152,9 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
     const outputs = (await Promise.race([resolveDeep(exported, "", secretOutputs), failed])) as Record<string, unknown>;
     // Resources the outputs do not reference may still be registering.
     while (pending > 0) await Promise.race([new Promise((r) => setTimeout(r, 20)), failed]);
+    // Components register their outputs after their children: let every RPC reach this run's
+    // mocks before another run replaces them.
+    await Promise.race([waitForRPCs(), failed]);
     if (firstFailure) throw firstFailure;
     return {
       outputs: outputs ?? {},
