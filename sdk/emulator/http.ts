@@ -10,7 +10,7 @@ import {
   UpdateGameServerRequest,
 } from "../schemas/index.js";
 import { HttpError, invalid } from "./http-error.js";
-import { CreateKeyRequest, EmulatorConfigPatch, FaultRequest } from "./settings.js";
+import { CreateKeyRequest, EmulatorConfigPatch, FaultRequest, RevokeKeyRequest } from "./settings.js";
 import { type ApiKey, type EmulatorState, token } from "./state.js";
 
 /** Which documented error format a route answers in. */
@@ -186,6 +186,12 @@ const routes: Route[] = [
     },
   },
   {
+    method: "POST",
+    template: "/_emulator/keys/revoke",
+    family: "control",
+    handler: ({ state, body }) => ({ body: { ok: state.revokeKey(parseBody(RevokeKeyRequest, body).apiKey) } }),
+  },
+  {
     method: "GET",
     template: "/_emulator/stats",
     family: "control",
@@ -218,6 +224,8 @@ export function createHandler(state: EmulatorState, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = `req_${token(9)}`;
     res.setHeader("x-request-id", requestId);
+    // The API's own clock (skewable), so clients can measure the skew.
+    res.setHeader("date", new Date(state.now()).toUTCString());
     const url = new URL(req.url ?? "/", "http://emulator");
     const method = (req.method ?? "GET").toUpperCase();
     const match = matchRoute(method, url.pathname);
@@ -238,7 +246,7 @@ export function createHandler(state: EmulatorState, origin: () => string) {
         req.socket.destroy();
         return;
       }
-      if (fault?.status !== undefined) throw faultError(fault.status);
+      if (fault?.status !== undefined) throw faultError(fault.status, fault.retryAfterSeconds);
       let key: ApiKey | undefined;
       if (family !== "control") {
         key = authenticate(state, req, route);
@@ -248,6 +256,15 @@ export function createHandler(state: EmulatorState, origin: () => string) {
       state.sweepAutoStop();
       const result = await route.handler({ state, req, params: match.params, query: url.searchParams, body, key: key!, origin: origin() });
       if (fault?.commitThenFail) throw faultError(502);
+      if (fault?.commitThenDrop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.truncatedBody) {
+        const text = JSON.stringify(result.body);
+        sendText(res, result.status ?? 200, text.slice(0, Math.floor(text.length / 2)));
+        return;
+      }
       send(res, result.status ?? 200, result.body);
     } catch (error) {
       const httpError = error instanceof HttpError ? error : new HttpError(500, "INTERNAL_ERROR", "Internal emulator error");
@@ -297,7 +314,7 @@ function errorBody(family: Family, error: HttpError): unknown {
   return { statusCode: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
 }
 
-function faultError(status: number): HttpError {
+function faultError(status: number, retryAfterSeconds?: number): HttpError {
   const codes: Record<number, string> = {
     400: "INVALID_PARAMS",
     401: "UNAUTHORIZED",
@@ -306,7 +323,14 @@ function faultError(status: number): HttpError {
     405: "METHOD_NOT_ALLOWED",
     429: "RATE_LIMITED",
   };
-  return new HttpError(status, codes[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "ERROR"), `Injected fault: ${status}`);
+  const headers = retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) };
+  return new HttpError(
+    status,
+    codes[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "ERROR"),
+    `Injected fault: ${status}`,
+    undefined,
+    headers,
+  );
 }
 
 function familyOf(pathname: string): Family {
@@ -380,8 +404,11 @@ function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.i
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }

@@ -26,6 +26,11 @@ export const EmulatorConfigPatch = z.strictObject({
   rateLimitPerSecond: z.int().min(1).max(1_000_000).nullable().optional(),
   /** Speed of the emulated clock (timestamps, idle time for autoStop). @default 1 */
   clockScale: z.number().positive().max(1_000_000).optional(),
+  /**
+   * Skew of the API's clock against the real one, in ms (negative: the API is behind). Applies
+   * to every timestamp and to the `Date` header. @default 0
+   */
+  clockOffsetMs: z.int().min(-86_400_000).max(86_400_000).optional(),
 });
 export type EmulatorConfigPatch = z.infer<typeof EmulatorConfigPatch>;
 
@@ -39,6 +44,7 @@ export interface EmulatorConfig {
   tokenTtlMs: number;
   rateLimitPerSecond: number | null;
   clockScale: number;
+  clockOffsetMs: number;
 }
 
 /** Capacity of a region nobody configured: generous, so creates succeed unless a test says otherwise. */
@@ -54,6 +60,7 @@ export function defaultConfig(): EmulatorConfig {
     tokenTtlMs: 600_000,
     rateLimitPerSecond: null,
     clockScale: 1,
+    clockOffsetMs: 0,
   };
 }
 
@@ -62,6 +69,12 @@ export const CreateKeyRequest = z.strictObject({
   organizationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an organization id such as org_demo"),
   scopes: z.array(Scope).max(10),
 });
+
+/** `POST /_emulator/keys/revoke` body. */
+export const RevokeKeyRequest = z.strictObject({ apiKey: z.string().min(1) });
+
+/** The failure kinds of a fault: a fault sets exactly one. */
+const FAULT_KINDS = ["status", "delayMs", "drop", "commitThenFail", "commitThenDrop", "truncatedBody"] as const;
 
 /** `POST /_emulator/faults` body: exactly one failure kind. */
 export const FaultRequest = z
@@ -72,13 +85,21 @@ export const FaultRequest = z
       .transform((m) => m.toUpperCase()),
     route: z.string().startsWith("/", "must be a route template such as /v1/game-servers/:id"),
     times: z.int().min(1).max(1_000_000).default(1),
+    /** Answer this status without doing anything. */
     status: z.int().min(400).max(599).optional(),
+    /** With `status`: the `Retry-After` header, in seconds. */
+    retryAfterSeconds: z.int().min(0).max(3600).optional(),
+    /** Wait, then serve normally: past the client's timeout this is a write applied after the client gave up. */
     delayMs: z.int().min(0).max(600_000).optional(),
+    /** Close the connection without doing anything or answering. */
     drop: z.literal(true).optional(),
+    /** Perform the operation, then answer 502: a lost response. */
     commitThenFail: z.literal(true).optional(),
+    /** Perform the operation, then close the connection without an answer. */
+    commitThenDrop: z.literal(true).optional(),
+    /** Perform the operation, then answer its status with the body cut in half (not JSON). */
+    truncatedBody: z.literal(true).optional(),
   })
-  .refine(
-    (f) => [f.status, f.delayMs, f.drop, f.commitThenFail].filter((v) => v !== undefined).length === 1,
-    "must set exactly one of status, delayMs, drop, commitThenFail",
-  );
+  .refine((f) => FAULT_KINDS.filter((k) => f[k] !== undefined).length === 1, `must set exactly one of ${FAULT_KINDS.join(", ")}`)
+  .refine((f) => f.retryAfterSeconds === undefined || f.status !== undefined, "retryAfterSeconds goes with status");
 export type Fault = z.infer<typeof FaultRequest>;

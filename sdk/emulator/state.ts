@@ -32,7 +32,8 @@ interface ServerRecord {
   /** Emulated epoch ms of the last activity, for autoStop. */
   lastActivityAt: number;
   log: string[];
-  bootTimers: NodeJS.Timeout[];
+  /** The one pending boot step (allocating -> starting -> running); a chain, never two timers. */
+  bootTimer: NodeJS.Timeout | undefined;
   everRan: boolean;
 }
 
@@ -45,6 +46,8 @@ export interface ConsoleToken {
   ttlMs: number;
 }
 
+/** The boot path, in order: a server never moves backwards along it. */
+const BOOT_ORDER = ["pending", "allocating", "starting", "running"];
 /** Statuses that hold a slot of a region's capacity. */
 const HOLDS_CAPACITY = new Set(["allocating", "starting", "provisioning", "running"]);
 const LOG_LIMIT = 2000;
@@ -84,9 +87,12 @@ export class EmulatorState extends EventEmitter {
 
   // ---- clock --------------------------------------------------------------------------
 
-  /** Emulated epoch ms: real time scaled by `clockScale` since the last rebase. */
+  /**
+   * Emulated epoch ms: real time scaled by `clockScale` since the last rebase, shifted by
+   * `clockOffsetMs` (the API's clock skew against ours). Every timestamp and the `Date` header use it.
+   */
   now(): number {
-    return this.#clockBaseEmulated + (Date.now() - this.#clockBaseReal) * this.config.clockScale;
+    return this.#clockBaseEmulated + (Date.now() - this.#clockBaseReal) * this.config.clockScale + this.config.clockOffsetMs;
   }
 
   #iso(): string {
@@ -98,7 +104,7 @@ export class EmulatorState extends EventEmitter {
   applyConfig(patch: EmulatorConfigPatch): EmulatorConfig {
     if (patch.clockScale !== undefined) {
       // Rebase so emulated time stays continuous when the speed changes.
-      this.#clockBaseEmulated = this.now();
+      this.#clockBaseEmulated = this.now() - this.config.clockOffsetMs;
       this.#clockBaseReal = Date.now();
     }
     const { capacity, ...rest } = patch;
@@ -112,7 +118,7 @@ export class EmulatorState extends EventEmitter {
   }
 
   reset(): void {
-    for (const record of this.#servers.values()) for (const t of record.bootTimers) clearTimeout(t);
+    for (const record of this.#servers.values()) clearTimeout(record.bootTimer);
     this.#servers.clear();
     this.#events = [];
     this.#tokens.clear();
@@ -133,6 +139,11 @@ export class EmulatorState extends EventEmitter {
     return key;
   }
 
+  /** Revokes a key (the seeded one too, until the next reset): every later request with it is 401. */
+  revokeKey(secret: string): boolean {
+    return this.#keys.delete(secret);
+  }
+
   authenticate(secret: string | undefined): ApiKey | undefined {
     return secret === undefined ? undefined : this.#keys.get(secret);
   }
@@ -148,7 +159,7 @@ export class EmulatorState extends EventEmitter {
   close(): void {
     clearInterval(this.#queueTimer);
     clearInterval(this.#sweepTimer);
-    for (const record of this.#servers.values()) for (const t of record.bootTimers) clearTimeout(t);
+    for (const record of this.#servers.values()) clearTimeout(record.bootTimer);
     this.removeAllListeners();
   }
 
@@ -227,7 +238,7 @@ export class EmulatorState extends EventEmitter {
       configuration,
       lastActivityAt: this.now(),
       log: [],
-      bootTimers: [],
+      bootTimer: undefined,
       everRan: false,
     };
     this.#servers.set(record.wire.id, record);
@@ -280,8 +291,8 @@ export class EmulatorState extends EventEmitter {
   delete(key: ApiKey, id: string): void {
     const record = this.#owned(key.organizationId, id);
     if (record.wire.deletedAt !== null) throw new HttpError(404, "NOT_FOUND", `Game server ${id} not found (already deleted)`);
-    for (const t of record.bootTimers) clearTimeout(t);
-    record.bootTimers = [];
+    clearTimeout(record.bootTimer);
+    record.bootTimer = undefined;
     const now = this.#iso();
     Object.assign(record.wire, {
       deletedAt: now,
@@ -426,14 +437,17 @@ export class EmulatorState extends EventEmitter {
       return;
     }
     this.#setStatus(record, "allocating");
-    record.bootTimers = [
-      setTimeout(() => this.#setStatus(record, "starting"), Math.floor(boot / 2)),
-      setTimeout(() => this.#becomeRunning(record), boot),
-    ];
+    // One timer at a time, each step scheduling the next: two independent timers were seen to
+    // fire out of order under load, moving a running server back to starting (issue 8).
+    const half = Math.floor(boot / 2);
+    record.bootTimer = setTimeout(() => {
+      this.#setStatus(record, "starting");
+      record.bootTimer = setTimeout(() => this.#becomeRunning(record), boot - half);
+    }, half);
   }
 
   #becomeRunning(record: ServerRecord): void {
-    record.bootTimers = [];
+    record.bootTimer = undefined;
     const wire = record.wire;
     record.lastActivityAt = this.now();
     this.#setStatus(record, "running");
@@ -448,7 +462,16 @@ export class EmulatorState extends EventEmitter {
     }
   }
 
+  /**
+   * The one place a status changes. The boot path only moves forward (pending, allocating,
+   * starting, running); a step that would move back is refused loudly, never applied.
+   */
   #setStatus(record: ServerRecord, status: string): void {
+    const from = BOOT_ORDER.indexOf(record.wire.status);
+    const to = BOOT_ORDER.indexOf(status);
+    if (from >= 0 && to >= 0 && to < from) {
+      throw new Error(`emulator state machine: ${record.wire.id} may not move from ${record.wire.status} back to ${status}`);
+    }
     record.wire.status = status;
     record.wire.updatedAt = this.#iso();
     this.emit("status", record.wire.id, status);
