@@ -77,6 +77,14 @@ export class GameServersClient {
     this.logs = new Logs(this.#transport);
   }
 
+  /**
+   * The API's clock minus this machine's, in ms, estimated from the `Date` header of the latest
+   * response (one-second resolution); undefined before the first response.
+   */
+  get apiClockOffsetMs(): number | undefined {
+    return this.#transport.apiClockOffsetMs;
+  }
+
   /** Closes the connection pool (when this client created it). */
   close(): Promise<void> {
     return this.#transport.close();

@@ -11,6 +11,20 @@ export const MAX_RETRY_DELAY_MS = 8_000;
 /** A `Retry-After` longer than this is ignored in favour of our own backoff. @default 60000 ms */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
+/** How long a 429 keeps a call retrying when the caller gives no deadline. @default 60000 ms */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * How long to pause after a 429: the server's `Retry-After` (already parsed, in ms), else 1 s,
+ * plus up to 25 % (at least 100 ms) of jitter so clients paused by the same window do not all
+ * come back at its first millisecond.
+ * @param random a number in [0, 1), injectable for tests
+ */
+export function rateLimitDelay(retryAfterMs: number | undefined, random: number = Math.random()): number {
+  const base = retryAfterMs ?? 1_000;
+  return Math.round(base + random * Math.max(100, base * 0.25));
+}
+
 /** Methods whose repetition cannot act twice (our PATCH sets absolute values, so it qualifies). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"]);
 

@@ -9,7 +9,15 @@ import {
   makeAPIError,
   type ResponseHeaders,
 } from "./errors.js";
-import { backoffDelay, isIdempotent, parseRetryAfter, shouldRetryStatus, wasNeverSent } from "./retry.js";
+import {
+  backoffDelay,
+  isIdempotent,
+  MAX_RATE_LIMIT_WAIT_MS,
+  parseRetryAfter,
+  rateLimitDelay,
+  shouldRetryStatus,
+  wasNeverSent,
+} from "./retry.js";
 
 /** Per-call options; each overrides the client's setting for this call only. */
 export interface RequestOptions {
@@ -19,6 +27,11 @@ export interface RequestOptions {
   maxRetries?: number;
   /** Aborts the call, including waits between retries. */
   signal?: AbortSignal;
+  /**
+   * Until when (a Date or epoch ms) a rate-limited call (429: nothing was processed) keeps
+   * retrying, beyond `maxRetries`. Tie it to the caller's own deadline. @default 60 s from the call
+   */
+  deadline?: Date | number;
   /** Extra request headers. `authorization` cannot be overridden here. */
   headers?: Record<string, string>;
 }
@@ -90,6 +103,13 @@ export class Transport {
   readonly #config: Omit<TransportConfig, "apiKey">;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  /**
+   * Epoch ms before which no request is sent: set by a 429's Retry-After, shared by every call
+   * of this client, so a provider's hundreds of requests back off together instead of each
+   * spending its own retries inside the same rate-limit window.
+   */
+  #pausedUntil = 0;
+  #apiClockOffsetMs: number | undefined;
 
   constructor(config: TransportConfig) {
     const { apiKey, ...rest } = config;
@@ -104,6 +124,14 @@ export class Transport {
     return this.#config.clock;
   }
 
+  /**
+   * The API's clock minus ours, in ms, from the `Date` header of the latest response (whole
+   * seconds, so within about -1000..+latency of the truth); undefined before any response.
+   */
+  get apiClockOffsetMs(): number | undefined {
+    return this.#apiClockOffsetMs;
+  }
+
   get consoleBaseUrl(): URL {
     return this.#config.consoleBaseUrl;
   }
@@ -116,8 +144,13 @@ export class Transport {
   async request<S extends z.ZodType>(spec: RequestSpec<S>, options: RequestOptions = {}): Promise<z.infer<S>> {
     const maxRetries = options.maxRetries ?? this.#config.maxRetries;
     const clock = this.#config.clock;
-    for (let attempt = 0; ; attempt++) {
+    const deadline = options.deadline === undefined ? clock.now() + MAX_RATE_LIMIT_WAIT_MS : Number(options.deadline);
+    // 429s are counted apart: a rate-limited request was not processed, so retrying it is safe
+    // for every method, and it retries until the deadline rather than `maxRetries` times.
+    let attempt = 0;
+    for (;;) {
       const canRetry = attempt < maxRetries;
+      await this.#waitForRateLimit(options.signal);
       let outcome: Outcome;
       try {
         outcome = await this.#attempt(spec, options);
@@ -126,7 +159,7 @@ export class Transport {
         const failure = error instanceof APIConnectionError ? error : new APIConnectionError(describe(error), { cause: error });
         const neverSent = wasNeverSent(error);
         if (canRetry && (isIdempotent(spec.method) || neverSent)) {
-          await this.#sleep(backoffDelay(attempt + 1), options.signal);
+          await this.#sleep(backoffDelay(++attempt), options.signal);
           continue;
         }
         if (!isIdempotent(spec.method) && !neverSent) throw new AmbiguousRequestError(spec.method, spec.path, failure);
@@ -139,13 +172,26 @@ export class Transport {
         return parsed.data;
       }
       const error = makeAPIError(status, body, headers, spec.requiredScope);
+      if (status === 429 && maxRetries > 0 && headers["x-should-retry"] !== "false") {
+        const now = clock.now();
+        const wait = rateLimitDelay(parseRetryAfter(headers, now));
+        this.#pausedUntil = Math.max(this.#pausedUntil, now + wait);
+        if (now + wait < deadline) continue;
+        throw error;
+      }
       if (canRetry && shouldRetryStatus(spec.method, status, headers)) {
-        await this.#sleep(parseRetryAfter(headers, clock.now()) ?? backoffDelay(attempt + 1), options.signal);
+        await this.#sleep(parseRetryAfter(headers, clock.now()) ?? backoffDelay(++attempt), options.signal);
         continue;
       }
       if (!isIdempotent(spec.method) && status >= 500) throw new AmbiguousRequestError(spec.method, spec.path, error);
       throw error;
     }
+  }
+
+  /** Holds a request while the client is paused by a 429, spreading the restart over a short window. */
+  async #waitForRateLimit(signal: AbortSignal | undefined): Promise<void> {
+    const wait = this.#pausedUntil - this.#config.clock.now();
+    if (wait > 0) await this.#sleep(wait + Math.random() * Math.min(wait, 1_000), signal);
   }
 
   async #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -183,7 +229,10 @@ export class Transport {
         signal,
       });
       const text = await res.body.text();
-      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: parseJson(text) };
+      const received = flattenHeaders(res.headers);
+      const apiDate = received.date ? Date.parse(received.date) : Number.NaN;
+      if (!Number.isNaN(apiDate)) this.#apiClockOffsetMs = apiDate - this.#config.clock.now();
+      return { status: res.statusCode, headers: received, body: parseJson(text) };
     } catch (error) {
       if (timeout.signal.aborted && !options.signal?.aborted) {
         throw new APIConnectionTimeoutError(`${spec.method} ${spec.path} timed out after ${timeoutMs} ms`, { cause: error });

@@ -171,22 +171,50 @@ describe("errors of the console and log API", () => {
 describe("retries and the transport", () => {
   const env = useEmulator();
 
-  it("retries 429 honouring Retry-After, then succeeds", async () => {
+  it("retries 429 honouring Retry-After plus jitter, then succeeds", async () => {
     await env.control.config({ rateLimitPerSecond: 2 });
     const clock = recordingClock(true);
     const client = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url, clock });
     const results = await Promise.all([1, 2, 3].map(() => client.gameServers.list()));
     await client.close();
     expect(results.map((r) => r.total)).toEqual([0, 0, 0]);
-    expect(clock.slept).toEqual([1000]);
+    expect(clock.slept).toHaveLength(1);
+    // Retry-After is 1 s; the pause adds jitter so paused clients do not return in lock-step.
+    expect(clock.slept[0]).toBeGreaterThanOrEqual(1000);
+    expect(clock.slept[0]).toBeLessThanOrEqual(2300);
     expect(await env.control.hits("GET /v1/game-servers")).toBe(4);
   });
 
-  it("gives up on 429 after maxRetries with RateLimitError", async () => {
-    await env.control.fault({ method: "GET", route: "/v1/game-servers", times: 5, status: 429 });
-    const error = await env.client.gameServers.list({}, { maxRetries: 1 }).catch((e: unknown) => e);
+  it("retries 429 beyond maxRetries until the call's deadline: nothing was processed", async () => {
+    await env.control.fault({ method: "GET", route: "/v1/game-servers", times: 4, status: 429, retryAfterSeconds: 0 });
+    const client = env.clientWith(env.emulator.apiKey);
+    expect((await client.gameServers.list({}, { maxRetries: 1, deadline: Date.now() + 60_000 })).total).toBe(0);
+    expect(await env.control.hits("GET /v1/game-servers")).toBe(5);
+  });
+
+  it("gives up on 429 with RateLimitError once the deadline would pass, and never retries with maxRetries 0", async () => {
+    await env.control.fault({ method: "GET", route: "/v1/game-servers", times: 5, status: 429, retryAfterSeconds: 1 });
+    const client = env.clientWith(env.emulator.apiKey);
+    const error = await client.gameServers.list({}, { deadline: Date.now() + 500 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
+    expect(await env.control.hits("GET /v1/game-servers")).toBe(1);
+    const again = await env
+      .clientWith(env.emulator.apiKey)
+      .gameServers.list({}, { maxRetries: 0 })
+      .catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(RateLimitError);
     expect(await env.control.hits("GET /v1/game-servers")).toBe(2);
+  });
+
+  it("a 429 pauses every call of the client until Retry-After, so they back off together", async () => {
+    await env.control.fault({ method: "GET", route: "/v1/game-servers/:id", times: 1, status: 429, retryAfterSeconds: 2 });
+    const clock = recordingClock();
+    const client = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url, clock });
+    await client.gameServers.get("srv_missing").catch(() => undefined);
+    // A second call made while paused waits too (the fake clock records the pause).
+    await client.gameServers.list();
+    await client.close();
+    expect(clock.slept.filter((ms) => ms >= 1500)).toHaveLength(2);
   });
 
   it("retries a GET on 503 with backoff and counts the attempts", async () => {

@@ -127,10 +127,16 @@ export class GameServers {
     const started = clock.now();
     const deadlineMs = deadline === undefined ? undefined : typeof deadline === "number" ? deadline : deadline.getTime();
     let previous: GameServerStatus | undefined;
+    // Rate-limited polls retry up to the wait's own deadline.
+    const pollOptions: RequestOptions = { ...requestOptions, ...(deadlineMs !== undefined ? { deadline: deadlineMs } : {}) };
     for (let attempts = 1; ; attempts++) {
       let status: ServerStatusResponse | undefined;
+      let result: GameServer | undefined;
       try {
-        status = await this.getStatus(id, requestOptions);
+        status = await this.getStatus(id, pollOptions);
+        // Running: fetch the full server. A transient failure of that fetch is just another
+        // failed poll; once the server runs, the wait never throws a transient error.
+        if (status.status === "running") result = await this.get(id, pollOptions);
       } catch (error) {
         if (!isTransientError(error)) throw error;
       }
@@ -144,9 +150,9 @@ export class GameServers {
           lastError: status.lastError ?? null,
         });
         previous = status.status;
-        if (status.status === "running") return this.get(id, requestOptions);
+        if (result?.status === "running") return result;
         if (TERMINAL_STATUSES.includes(status.status)) {
-          const server = await this.get(id, requestOptions);
+          const server = await this.get(id, pollOptions);
           throw new ServerFailedError(id, server.status, server.lastAllocationError ?? status.lastError ?? null, server.allocationAttempts);
         }
       }

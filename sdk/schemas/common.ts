@@ -26,7 +26,9 @@ export const ServerId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_.-]+$/, "must be a server id such as srv_123");
+  .regex(/^[A-Za-z0-9_.-]+$/, "must be a server id such as srv_123")
+  // A lone `.` or `..` is a valid character run but a path traversal once in a URL.
+  .refine((s) => s !== "." && s !== "..", "must be a server id such as srv_123, not a relative path segment");
 
 /** The documented scopes an API key can carry. Game server scopes are our choice (the seed names none). */
 export const Scope = z.enum(["game-servers:read", "game-servers:write", "game-console:read", "game-console:read_write", "game-logs:read"]);
