@@ -4,7 +4,17 @@
  * provider host process that `pulumi up` starts. Module-level state (the client, the shared
  * watcher) is shared by every GameServer of the deployment.
  */
-import { AmbiguousRequestError, type GameServer, GameServersClient, NotFoundError, type UpdateGameServerRequest } from "../sdk/index.js";
+import { randomBytes } from "node:crypto";
+import {
+  AmbiguousRequestError,
+  type GameServer,
+  GameServersClient,
+  InvalidResponseError,
+  NotFoundError,
+  type RequestOptions,
+  systemClock,
+  type UpdateGameServerRequest,
+} from "../sdk/index.js";
 import { IN_PROGRESS_STATUSES } from "../sdk/schemas/index.js";
 import {
   checkInputs,
@@ -16,6 +26,7 @@ import {
   parseInputs,
   toOutputs,
 } from "./inputs.js";
+import { type CreateIntent, intentOf, Journal, liveServersNamed, serversFrom } from "./reconcile.js";
 import { type WaitOutcome, Watcher } from "./watcher.js";
 
 /** Statuses of a server that failed to come up: waiting is pointless, replacing is the cure. */
@@ -29,7 +40,16 @@ interface Settings {
   apiUrl: string | undefined;
   consoleApiUrl: string | undefined;
   pollIntervalMs: number;
+  /** Per-request timeout, ms (`gameservers:requestTimeoutMs`). @default the SDK's 60000 */
+  requestTimeoutMs: number | undefined;
 }
+
+/**
+ * The id a resource gets in state when its create's outcome stayed unknown (the POST got no
+ * answer and looking the server up failed too). Never sent to the API: the next `pulumi up`
+ * replaces it (delete-before-create), and delete looks for the server the POST may have made.
+ */
+export const UNRESOLVED_PREFIX = "unresolved-create:";
 
 interface Api {
   client: GameServersClient;
@@ -52,10 +72,13 @@ export interface ConfigureRequest {
  * arrive here, never through the serialized provider.
  */
 export async function configure(req: ConfigureRequest): Promise<void> {
-  settings = readSettings((key) => req.config.get(`gameservers:${key}`));
-  const previous = api;
+  const next = readSettings((key) => req.config.get(`gameservers:${key}`));
+  // The host calls configure once per provider text: unchanged settings keep the client and the
+  // watcher (and every wait in flight on them). Changed ones get new ones; the old client is
+  // never closed under work that may still use it (its idle sockets time out by themselves).
+  if (JSON.stringify(next) === JSON.stringify(settings)) return;
+  settings = next;
   api = undefined;
-  await previous?.client.close();
 }
 
 function readSettings(get: (key: string) => string | undefined): Settings {
@@ -65,11 +88,17 @@ function readSettings(get: (key: string) => string | undefined): Settings {
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1) {
     throw new Error(`gameservers:pollIntervalMs must be a whole number of milliseconds, got ${JSON.stringify(interval)}`);
   }
+  const timeout = nonEmpty(get("requestTimeoutMs"));
+  const requestTimeoutMs = timeout === undefined ? undefined : Number(timeout);
+  if (requestTimeoutMs !== undefined && (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)) {
+    throw new Error(`gameservers:requestTimeoutMs must be a whole number of milliseconds, got ${JSON.stringify(timeout)}`);
+  }
   return {
     apiKey: pick("apiKey", "GAMESERVERS_API_KEY"),
     apiUrl: pick("apiUrl", "GAMESERVERS_API_URL"),
     consoleApiUrl: pick("consoleApiUrl", "GAMESERVERS_CONSOLE_API_URL"),
     pollIntervalMs,
+    requestTimeoutMs,
   };
 }
 
@@ -85,7 +114,12 @@ function connect(): Api {
       "No API key for the game servers API: run `pulumi config set --secret gameservers:apiKey <key>` (or set GAMESERVERS_API_KEY)",
     );
   }
-  const client = new GameServersClient({ apiKey: settings.apiKey, baseUrl: settings.apiUrl, consoleBaseUrl: settings.consoleApiUrl });
+  const client = new GameServersClient({
+    apiKey: settings.apiKey,
+    baseUrl: settings.apiUrl,
+    consoleBaseUrl: settings.consoleApiUrl,
+    timeout: settings.requestTimeoutMs,
+  });
   api = { client, watcher: new Watcher(client, settings.pollIntervalMs) };
   return api;
 }
@@ -118,24 +152,43 @@ export async function check(olds: Props, news: Props) {
   return checkInputs(olds, news);
 }
 
-export async function diff(_id: string, olds: Props, news: Props) {
+export async function diff(id: string, olds: Props, news: Props) {
   const { changes, replaces } = diffInputs(olds, news);
-  return { changes, replaces, deleteBeforeReplace: false };
+  // A create whose outcome stayed unknown is settled by replacing it: delete looks for the
+  // server its POST may have made, then create starts afresh.
+  if (id.startsWith(UNRESOLVED_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
+  // Pulumi's convention: a server whose name the program fixed is replaced delete-before-create,
+  // as old and new cannot both carry the name. Auto-named ones keep create-before-delete.
+  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && news.autoNamePrefix === undefined };
 }
 
 // ---- create ------------------------------------------------------------------------------
+
+const journal = new Journal();
 
 export async function create(raw: Props): Promise<{ id: string; outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
   const { client } = connect();
   const label = labelOf(inputs.name);
-  const server = inputs.adoptServerId ? await adopt(client, inputs, label) : await createOnce(client, inputs, label);
-  if (server.status === "running" || !inputs.waitForRunning) {
-    log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
-    return { id: server.id, outs: toOutputs(server, inputs) };
+  const key = journalKey(inputs);
+  try {
+    const made = inputs.adoptServerId
+      ? { server: await adopt(client, inputs, label) }
+      : await createExactlyOnce(client, inputs, raw, label);
+    const { server } = made;
+    if (server.status === "running" || !inputs.waitForRunning) {
+      log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
+      if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
+      return { id: server.id, outs: toOutputs(server, inputs) };
+    }
+    const outcome = await waitUntilRunning(server, inputs);
+    if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
+    return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
+  } finally {
+    // Whatever create hands back (an id, an init failure, an error after which nothing of ours
+    // is left), the engine now knows it: the journal entry has done its work.
+    journal.remove(key);
   }
-  const outcome = await waitUntilRunning(server, inputs);
-  return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
 }
 
 function createBody(inputs: ProviderInputs) {
@@ -159,43 +212,198 @@ function stopSettings(inputs: ProviderInputs): { autoStop?: boolean; autostopMin
   };
 }
 
+/** The resource a journal entry belongs to: its logical name, or its fixed server name. */
+function journalKey(inputs: ProviderInputs): string {
+  return inputs.autoNamePrefix !== undefined ? `auto:${inputs.autoNamePrefix}` : `name:${inputs.name}`;
+}
+
+/** Per-call options of the provider: a 429 is retried until the resource's own deadline. */
+function callOptions(inputs: { readyTimeoutSeconds: number }): RequestOptions {
+  return { deadline: Date.now() + inputs.readyTimeoutSeconds * 1000 };
+}
+
+interface Made {
+  server: GameServer;
+  /** Set when the POST was sent twice: servers of that intent other than `server` are to be removed. */
+  sweep?: CreateIntent;
+}
+
 /**
- * POST once. When the outcome is unknown (the response was lost), look the server up by its
- * unique name instead of creating a second one; only when it provably does not exist is the
- * create sent again, once.
+ * Creates the server exactly once. A create whose outcome is unknown adopts only the server that
+ * provably came from its POST (see reconcile.ts); only when none did is it sent again, once.
  */
-async function createOnce(client: GameServersClient, inputs: ProviderInputs, label: string): Promise<GameServer> {
+async function createExactlyOnce(client: GameServersClient, inputs: ProviderInputs, raw: Props, label: string): Promise<Made> {
+  const options = callOptions(inputs);
+  const key = journalKey(inputs);
+  const resumed = await resumeInterrupted(client, key, inputs, label);
+  if (resumed) return { server: resumed };
+
+  // A fixed name must be free among live servers: taking over one is adoptServerId's job alone.
+  if (inputs.autoNamePrefix === undefined) {
+    const holders = await liveServersNamed(client, inputs.name, options);
+    if (holders.length > 0) {
+      const list = holders.map((h) => `${h.id} (${h.region}, ${h.status}, created ${h.createdAt})`).join(", ");
+      throw new Error(
+        `${label}: the name "${inputs.name}" is already carried by ${list}. Nothing was created. ` +
+          `Choose another name, or take that server over with \`adoptServerId: "${holders[0]!.id}"\`.`,
+      );
+    }
+  }
+
   const body = createBody(inputs);
-  for (let attempt = 1; ; attempt++) {
+  const intent = intentOf(body);
+  journal.write(key, intent);
+  for (let sent = 1; ; sent++) {
     try {
-      return await client.gameServers.create(body);
+      return { server: await client.gameServers.create(body, options), ...(sent > 1 ? { sweep: intent } : {}) };
     } catch (error) {
-      if (!(error instanceof AmbiguousRequestError)) throw error;
-      log(label, `the create's outcome is unknown (${error.message}); looking the server up by its unique name`);
-      const found = await findByName(client, inputs.name);
-      if (found.length === 1) {
-        log(labelOf(inputs.name, found[0]!.id), "found: the create had gone through; adopting it");
-        return found[0]!;
+      const committed = error instanceof InvalidResponseError; // a 2xx we could not read: it was created
+      if (!(error instanceof AmbiguousRequestError) && !committed) throw error;
+      log(label, `the create's outcome is unknown (${(error as Error).message}); looking for the server that POST made`);
+      let found = await findMade(client, intent, inputs, raw, label, error as Error);
+      if (!found && !committed && sent === 1) {
+        // A write may land after the client gave up on it: give it as long again as the request
+        // had (at most 5 s), and look once more before sending again.
+        await systemClock.sleep(Math.min(settings.requestTimeoutMs ?? 5_000, 5_000));
+        found = await findMade(client, intent, inputs, raw, label, error as Error);
       }
-      if (found.length > 1) {
-        throw new Error(`${label}: ${found.length} servers carry this name (${found.map((s) => s.id).join(", ")}); resolve by hand`);
+      if (found) {
+        log(labelOf(found.name, found.id), "found: that POST had created it (same settings and passwords, created after it was sent)");
+        return { server: found, ...(sent > 1 ? { sweep: intent } : {}) };
       }
-      if (attempt >= 2) throw error;
-      log(label, "not found: the create had not gone through; sending it again");
+      if (committed || sent >= 2) throw unresolvedCreate(intent, inputs, raw, label, error as Error, undefined);
+      log(label, "no server came from that POST; sending it again");
     }
   }
 }
 
-async function findByName(client: GameServersClient, name: string): Promise<GameServer[]> {
-  const found: GameServer[] = [];
-  for await (const server of client.gameServers.list({ pageSize: 100 })) if (server.name === name) found.push(server);
-  return found;
+/** The server `intent`'s POST made, the oldest if there are several (the others are removed). */
+async function findMade(
+  client: GameServersClient,
+  intent: CreateIntent,
+  inputs: ProviderInputs,
+  raw: Props,
+  label: string,
+  cause: Error,
+): Promise<GameServer | undefined> {
+  let found: GameServer[];
+  try {
+    found = await serversFrom(client, intent, callOptions(inputs));
+  } catch (lookupError) {
+    throw unresolvedCreate(intent, inputs, raw, label, cause, lookupError as Error);
+  }
+  for (const extra of found.slice(1)) await deleteQuietly(client, extra, label, "a duplicate made by the same create");
+  return found[0];
+}
+
+/** After a POST sent twice: a first write that landed late is a duplicate of ours, removed. */
+async function sweepDuplicates(client: GameServersClient, intent: CreateIntent, keep: string): Promise<void> {
+  try {
+    const found = await serversFrom(client, intent);
+    for (const s of found)
+      if (s.id !== keep) await deleteQuietly(client, s, labelOf(intent.name, keep), "a duplicate made by the same create");
+  } catch (error) {
+    log(
+      labelOf(intent.name, keep),
+      `could not check for a duplicate of this create (${(error as Error).message}); \`gameservers orphans\` lists any`,
+    );
+  }
+}
+
+async function deleteQuietly(client: GameServersClient, server: GameServer, label: string, why: string): Promise<void> {
+  try {
+    await client.gameServers.delete(server.id, { deadline: Date.now() + 60_000 });
+    log(label, `deleted ${server.id}: ${why}`);
+  } catch (error) {
+    if (!(error instanceof NotFoundError))
+      log(label, `could not delete ${server.id} (${why}): ${(error as Error).message}; delete it by hand`);
+  }
+}
+
+/**
+ * The journal holds an entry for this resource: an earlier create was interrupted (the provider
+ * host was killed) after it may have sent its POST. Its server, if it exists, is unknown to the
+ * stack: adopt it when it can become what the program declares, otherwise delete it.
+ */
+async function resumeInterrupted(client: GameServersClient, key: string, inputs: ProviderInputs, label: string) {
+  const earlier = journal.read(key);
+  if (!earlier) return undefined;
+  const when = new Date(earlier.sentAt).toISOString();
+  let found: GameServer[];
+  try {
+    found = await serversFrom(client, earlier, callOptions(inputs));
+  } catch (error) {
+    throw new Error(
+      `${label}: a create of this resource was interrupted at ${when}; the server it may have made ("${earlier.name}", ${earlier.gameType}, ${earlier.region}) ` +
+        `could not be looked up (${(error as Error).message}). Nothing was created; run \`pulumi up\` again.`,
+    );
+  }
+  if (found.length === 0) {
+    log(label, `a create of this resource was interrupted at ${when}; it had made no server`);
+    return undefined;
+  }
+  const [orphan, ...extra] = found as [GameServer, ...GameServer[]];
+  for (const e of extra) await deleteQuietly(client, e, label, "a duplicate left by an interrupted create");
+  if (orphan.gameType !== inputs.gameType || orphan.region !== inputs.region) {
+    await deleteQuietly(
+      client,
+      orphan,
+      label,
+      `left by a create interrupted at ${when}, and the program now declares another game type or region`,
+    );
+    return undefined;
+  }
+  log(labelOf(orphan.name, orphan.id), `left by a create interrupted at ${when}: adopting it instead of creating another`);
+  return client.gameServers.update(
+    orphan.id,
+    { name: inputs.name, configuration: passwordPatch(inputs, inputs.configuration), ...stopSettings(inputs) },
+    callOptions(inputs),
+  );
+}
+
+/**
+ * The create's outcome stays unknown. The error keeps the resource in state under a placeholder
+ * id with the POST's intent, so the next run (on any machine) finds the server instead of
+ * making a second one.
+ */
+function unresolvedCreate(
+  intent: CreateIntent,
+  inputs: ProviderInputs,
+  raw: Props,
+  label: string,
+  cause: Error,
+  lookupError: Error | undefined,
+): Error {
+  const message =
+    `${label}: the create's outcome is unknown (${cause.message})${lookupError ? `, and looking the server up failed too (${lookupError.message})` : ""}. ` +
+    `A server named "${intent.name}" (${intent.gameType}, ${intent.region}) may exist. It stays in the stack as unresolved: ` +
+    "the next `pulumi up` looks for it and removes it before creating the server again, and `pulumi destroy` removes it if it exists.";
+  return Object.assign(new Error(message), {
+    id: `${UNRESOLVED_PREFIX}${randomBytes(6).toString("hex")}`,
+    properties: { ...unresolvedOutputs(inputs), createIntent: intent, __provider: raw.__provider },
+    reasons: [message],
+  });
+}
+
+/** Outputs of a resource whose server is not known: what was asked for, nothing the API said. */
+function unresolvedOutputs(inputs: ProviderInputs) {
+  return {
+    serverId: null,
+    name: inputs.name,
+    gameType: inputs.gameType,
+    region: inputs.region,
+    status: "unknown",
+    configuration: inputs.configuration,
+    waitForRunning: inputs.waitForRunning,
+    readyTimeoutSeconds: inputs.readyTimeoutSeconds,
+    ...(inputs.autoNamePrefix !== undefined ? { autoNamePrefix: inputs.autoNamePrefix } : {}),
+  };
 }
 
 /** Brings an existing server under management: it must match, then takes the declared settings. */
 async function adopt(client: GameServersClient, inputs: ProviderInputs, label: string): Promise<GameServer> {
   const id = inputs.adoptServerId!;
-  const existing = await client.gameServers.get(id);
+  const existing = await client.gameServers.get(id, callOptions(inputs));
   if (existing.deletedAt !== null) throw new Error(`${label}: cannot adopt ${id}: it was deleted at ${existing.deletedAt}`);
   for (const key of ["gameType", "region"] as const) {
     if (existing[key] !== inputs[key]) {
@@ -210,7 +418,7 @@ async function adopt(client: GameServersClient, inputs: ProviderInputs, label: s
     configuration: passwordPatch(inputs, inputs.configuration),
     ...stopSettings(inputs),
   };
-  return client.gameServers.update(id, patch);
+  return client.gameServers.update(id, patch, callOptions(inputs));
 }
 
 function passwordPatch(inputs: ProviderInputs, configuration: Record<string, unknown>): Record<string, unknown> {
@@ -278,7 +486,7 @@ async function settle(
         throw initFailed(`${label} is ${why}. The next \`pulumi up\` replaces it.`, failed, inputs, raw);
       }
       try {
-        await connect().client.gameServers.delete(failed.id);
+        await connect().client.gameServers.delete(failed.id, callOptions(inputs));
       } catch (error) {
         if (!(error instanceof NotFoundError)) {
           throw initFailed(
@@ -298,9 +506,11 @@ async function settle(
 
 export async function read(id: string, props: Props) {
   const { client } = connect();
+  // Nothing to read until the next up settles it; refresh keeps it as it is.
+  if (id.startsWith(UNRESOLVED_PREFIX)) return { id, props };
   let server: GameServer;
   try {
-    server = await client.gameServers.get(id);
+    server = await client.gameServers.get(id, callOptions(parseInputs(props)));
   } catch (error) {
     // Only a definite "gone" drops the resource; anything else must not.
     if (error instanceof NotFoundError) return goneFromState(props, id, "not found (404)");
@@ -328,8 +538,19 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   if (updates.includes("autoStop")) patch.autoStop = inputs.autoStop ?? false;
   if (updates.includes("autostopMinutes") && inputs.autostopMinutes !== undefined) patch.autostopMinutes = inputs.autostopMinutes;
   const label = labelOf(inputs.name, id);
+  if (id.startsWith(UNRESOLVED_PREFIX))
+    throw new Error(`${label}: an unresolved create is replaced, never updated; run \`pulumi up\` again`);
   const changed = Object.keys(patch);
-  const server = changed.length > 0 ? await client.gameServers.update(id, patch) : await client.gameServers.get(id);
+  const options = callOptions(inputs);
+  if (patch.name !== undefined && news.autoNamePrefix === undefined) {
+    const holders = (await liveServersNamed(client, patch.name, options)).filter((h) => h.id !== id);
+    if (holders.length > 0) {
+      throw new Error(
+        `${label}: cannot rename to "${patch.name}": ${holders.map((h) => h.id).join(", ")} already carries that name. Nothing was changed.`,
+      );
+    }
+  }
+  const server = changed.length > 0 ? await client.gameServers.update(id, patch, options) : await client.gameServers.get(id, options);
   if (changed.length > 0) log(label, `updated ${changed.join(", ")}`);
   if (server.deletedAt !== null) {
     throw new Error(`${label} was deleted outside Pulumi: run \`pulumi refresh\`, then \`pulumi up\` creates it again`);
@@ -347,13 +568,35 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
 
 export async function del(id: string, props: Props): Promise<void> {
   const { client } = connect();
+  if (id.startsWith(UNRESOLVED_PREFIX)) return deleteUnresolved(client, props);
   try {
-    await client.gameServers.delete(id);
+    await client.gameServers.delete(id, callOptions(parseInputs(props)));
     log(labelOf(props.name, id), "deleted");
   } catch (error) {
     // Already gone is success: delete must be idempotent.
     if (!(error instanceof NotFoundError)) throw error;
     log(labelOf(props.name, id), "already deleted");
+  }
+}
+
+/**
+ * Removes whatever an unresolved create made: the servers that provably came from its POST.
+ * When the lookup fails, delete fails and the resource stays in state, to be tried again.
+ */
+async function deleteUnresolved(client: GameServersClient, props: Props): Promise<void> {
+  const label = labelOf(props.name);
+  const intent = props.createIntent as CreateIntent | undefined;
+  if (!intent || typeof intent.fingerprint !== "string") {
+    log(label, "unresolved create without a record of its POST; nothing to look for");
+    return;
+  }
+  const found = await serversFrom(client, intent, callOptions(parseInputs(props)));
+  if (found.length === 0) log(label, "the unresolved create had made no server");
+  for (const server of found) {
+    await client.gameServers.delete(server.id, callOptions(parseInputs(props))).catch((error) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
+    log(labelOf(server.name, server.id), "deleted: the unresolved create had made it");
   }
 }
 

@@ -51,6 +51,9 @@ const Settings = z.strictObject({
   adoptServerId: schemas.ServerId.optional(),
 });
 
+/** The inputs a program may give (autoNamePrefix is set by the GameServer class itself). */
+export const INPUT_NAMES = Object.keys(Settings.shape).filter((k) => k !== "autoNamePrefix");
+
 /** Does this value, or anything inside it, hold an unknown? */
 export function containsUnknown(value: unknown): boolean {
   if (value === UNKNOWN) return true;
@@ -77,6 +80,12 @@ export function checkInputs(
   const settings = Settings.partial().safeParse(known);
   if (!settings.success) {
     for (const issue of settings.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          failures.push({ property: key, reason: `${key} is not an input of GameServer (inputs: ${INPUT_NAMES.join(", ")})` });
+        }
+        continue;
+      }
       const property = String(issue.path[0] ?? "");
       failures.push({ property: property || "(inputs)", reason: `${issuesToFields([issue])[0]!.path} ${issue.message}` });
     }

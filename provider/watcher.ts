@@ -5,6 +5,8 @@ import {
   type GameServersClient,
   isTransientError,
   NotFoundError,
+  parseRetryAfter,
+  RateLimitError,
   systemClock,
 } from "../sdk/index.js";
 import { TERMINAL_STATUSES } from "../sdk/schemas/index.js";
@@ -77,8 +79,9 @@ export class Watcher {
         this.#loop = undefined;
         return;
       }
+      let holdOff: number | undefined;
       try {
-        await this.#poll();
+        holdOff = await this.#poll();
       } catch (error) {
         // Not transient (bad key, lost scope): every wait fails with it.
         const failed = [...this.#waiters];
@@ -93,34 +96,53 @@ export class Watcher {
       }
       if (this.#waiters.size === 0) continue;
       const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
-      await this.#clock.sleep(Math.max(0, Math.min(this.#intervalMs, nextDeadline - now)));
+      // A 429's Retry-After is honoured even past a deadline: the timeout is then settled late, not early.
+      await this.#clock.sleep(Math.max(holdOff ?? 0, Math.min(this.#intervalMs, nextDeadline - now), 0));
     }
   }
 
-  async #poll(): Promise<void> {
+  /**
+   * One poll. A server that could not be fetched this time (a transient error) is simply not
+   * seen: its wait goes on, and the others settle as usual. Returns how long the API asked us
+   * to hold off (a 429's Retry-After), if it did.
+   */
+  async #poll(): Promise<number | undefined> {
     const waiters = [...this.#waiters];
-    const seen = new Map<string, GameServer>();
-    try {
-      if (waiters.length <= INDIVIDUAL_POLL_LIMIT) {
-        await Promise.all(waiters.map((w) => this.#fetchInto(seen, w.id)));
-      } else {
-        const wanted = new Set(waiters.map((w) => w.id));
+    const seen = new Map<string, GameServer | "gone">();
+    const failures: Error[] = [];
+    const fetchInto = async (id: string) => {
+      try {
+        seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
+      } catch (error) {
+        if (error instanceof NotFoundError) seen.set(id, "gone");
+        else if (isTransientError(error)) failures.push(error as Error);
+        else throw error;
+      }
+    };
+    if (waiters.length <= INDIVIDUAL_POLL_LIMIT) {
+      await Promise.all(waiters.map((w) => fetchInto(w.id)));
+    } else {
+      const wanted = new Set(waiters.map((w) => w.id));
+      try {
         for await (const page of this.#client.gameServers.list({ pageSize: 100 }, { maxRetries: 0 }).pages()) {
           for (const server of page.items) if (wanted.delete(server.id)) seen.set(server.id, server);
           if (wanted.size === 0) break;
         }
         // Not listed (deleted meanwhile?): ask for each directly.
-        for (const id of wanted) await this.#fetchInto(seen, id);
+        await Promise.all([...wanted].map(fetchInto));
+      } catch (error) {
+        if (!isTransientError(error)) throw error;
+        failures.push(error as Error);
       }
-    } catch (error) {
-      if (!isTransientError(error)) throw error;
-      for (const w of waiters) w.onTransientError?.(error as Error);
-      return;
     }
     const now = this.#clock.now();
     for (const w of waiters) {
       const server = seen.get(w.id);
-      if (!server || server.deletedAt !== null) {
+      if (server === undefined) {
+        if (failures[0]) w.onTransientError?.(failures[0]);
+        continue;
+      }
+      if (server === "gone" || server.deletedAt !== null) {
         this.#settle(w, { kind: "gone" });
         continue;
       }
@@ -130,15 +152,10 @@ export class Watcher {
       if (server.status === "running") this.#settle(w, { kind: "running", server });
       else if (TERMINAL_STATUSES.includes(server.status)) this.#settle(w, { kind: "failed", server });
     }
-  }
-
-  /** One server into `seen`; a server that is not found is left out (the wait ends "gone"). */
-  async #fetchInto(seen: Map<string, GameServer>, id: string): Promise<void> {
-    try {
-      seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
+    const retryAfters = failures
+      .filter((e): e is RateLimitError => e instanceof RateLimitError)
+      .map((e) => parseRetryAfter(e.headers, this.#clock.now()) ?? 1_000);
+    return retryAfters.length > 0 ? Math.max(...retryAfters) : undefined;
   }
 
   #settle(w: Waiter, outcome: WaitOutcome): void {

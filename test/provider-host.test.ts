@@ -151,14 +151,14 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     expect((await env.client.gameServers.list()).total).toBe(1);
   });
 
-  it("reconciles a lost create response by the unique name, without a second server", async () => {
+  it("reconciles a lost create response by what the POST sent, without a second server", async () => {
     await env.control.fault({ method: "POST", route: "/v1/game-servers", times: 1, commitThenFail: true });
     const { id, outs, inputs } = await up("lost", args("lost"));
     const all = await env.client.gameServers.list({ includeDeleted: true });
     expect(all.items.map((s) => s.id)).toEqual([id]);
     expect(outs).toMatchObject({ name: inputs.name, status: "running" });
     expect(await env.control.hits("POST /v1/game-servers")).toBe(1);
-    expect(fixture.host.output).toMatch(/found: the create had gone through; adopting it/);
+    expect(fixture.host.output).toMatch(/found: that POST had created it/);
   });
 
   it("sends a create again when the lost one provably did not go through", async () => {

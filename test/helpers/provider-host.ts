@@ -50,6 +50,7 @@ export function useProviderHost(env: EmulatorFixture, pollIntervalMs = 20): { ho
       "gameservers:apiKey": env.emulator.apiKey,
       "gameservers:apiUrl": env.emulator.url,
       "gameservers:pollIntervalMs": String(pollIntervalMs),
+      "gameservers:requestTimeoutMs": "1000",
     });
   });
   beforeEach(() => {
