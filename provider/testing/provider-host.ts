@@ -129,16 +129,21 @@ export class ProviderHost {
   }
 
   /** Diff: `olds` are the old OUTPUTS, as the engine sends them. */
-  async diff(name: string, id: string, olds: Props, news: Props): Promise<{ changes: "some" | "none" | "unknown"; replaces: string[] }> {
+  async diff(
+    name: string,
+    id: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ changes: "some" | "none" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }> {
     const req = new proto.DiffRequest();
     req.setId(id);
     req.setUrn(urnOf(name));
     req.setOlds(Struct.fromJavaScript(olds as never));
     req.setNews(Struct.fromJavaScript(news as never));
-    const res = await this.#call<{ getChanges(): number; getReplacesList(): string[] }>("diff", req);
+    const res = await this.#call<{ getChanges(): number; getReplacesList(): string[]; getDeletebeforereplace(): boolean }>("diff", req);
     const C = proto.DiffResponse.DiffChanges;
     const changes = res.getChanges() === C.DIFF_SOME ? "some" : res.getChanges() === C.DIFF_NONE ? "none" : "unknown";
-    return { changes, replaces: res.getReplacesList() };
+    return { changes, replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
   }
 
   async create(name: string, props: Props): Promise<{ id: string; outs: Props }> {
