@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { z } from "zod";
 import { ConsoleSockets } from "./console-socket.js";
 import { createHandler } from "./http.js";
 import { EmulatorConfigPatch } from "./settings.js";
@@ -30,10 +31,24 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-/** Starts an emulator of the hosting API on loopback. */
+/**
+ * Starts an emulator of the hosting API on loopback.
+ * @throws an `EmulatorOptionError` naming the first invalid option, in one line:
+ * `startEmulator: queueIntervalMs must be at least 1 (got 0)`; it carries `option` and `reason`.
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const { port = 0, host = "127.0.0.1", apiKey = `gsk_emu_${token(24)}`, ...settings } = options;
-  const patch = EmulatorConfigPatch.parse(settings);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new EmulatorOptionError("port", "must be a whole number from 0 to 65535", port);
+  if (typeof host !== "string" || host.trim() === "")
+    throw new EmulatorOptionError("host", "must be an interface address such as 127.0.0.1", host);
+  if (typeof apiKey !== "string" || !/^\S+$/.test(apiKey)) {
+    // The value is a credential: never echoed.
+    throw new EmulatorOptionError("apiKey", "must be a non-empty key without spaces (leave it out for a random one)", undefined);
+  }
+  const parsed = EmulatorConfigPatch.safeParse(settings);
+  if (!parsed.success) throw optionError(parsed.error.issues[0]!, settings);
+  const patch = parsed.data;
   const state = new EmulatorState(apiKey);
   state.applyConfig(patch);
   let origin = "";
@@ -67,4 +82,42 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return closed;
     },
   };
+}
+
+/** An invalid option of {@link startEmulator}; the message names the option, the reason and the value. */
+class EmulatorOptionError extends Error {
+  override name = "EmulatorOptionError";
+  readonly reason: string;
+  constructor(
+    readonly option: string,
+    reason: string,
+    value: unknown,
+  ) {
+    const got = value === undefined ? "" : ` (got ${JSON.stringify(value) ?? String(value)})`;
+    super(`startEmulator: ${option} ${reason}${got}`);
+    this.reason = `${reason}${got}`;
+  }
+}
+
+/** One zod issue of the settings as one line: which option, why, and the value given. */
+function optionError(issue: z.core.$ZodIssue, settings: Record<string, unknown>): EmulatorOptionError {
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0] ?? "?";
+    return new EmulatorOptionError(key, "is not an option of startEmulator (see EmulatorOptions)", undefined);
+  }
+  const option = String(issue.path[0] ?? "?");
+  const where = issue.path.slice(1).join(".");
+  let value: unknown = settings[option];
+  for (const key of issue.path.slice(1)) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+  let reason: string;
+  if (issue.code === "too_small") reason = `must be ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}`;
+  else if (issue.code === "too_big") reason = `must be ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}`;
+  else if (issue.code === "invalid_type") reason = issue.expected === "int" ? "must be a whole number" : `must be a ${issue.expected}`;
+  else if (issue.code === "invalid_key") {
+    reason = `has an invalid key ${JSON.stringify(where)}: ${issue.issues[0]?.message ?? issue.message}`;
+    return new EmulatorOptionError(option, reason, undefined);
+  } else reason = issue.message;
+  // A custom message ("must be 0 or more") is kept; zod's own ("Too small: ...") is replaced above.
+  if (issue.code === "too_small" && !issue.message.startsWith("Too small")) reason = issue.message;
+  return new EmulatorOptionError(where ? `${option}.${where}` : option, reason, value);
 }

@@ -505,6 +505,9 @@ function publicConfiguration(cfg: Record<string, unknown>): Record<string, unkno
   return out;
 }
 
+/** The map each server is on after a `changelevel`; until then, its `startingMap`. */
+const currentMap = new WeakMap<ServerRecord, string>();
+
 function commandOutput(record: ServerRecord, command: string): string[] {
   const [verb = "", ...rest] = command.trim().split(/\s+/);
   const arg = rest.join(" ");
@@ -515,12 +518,13 @@ function commandOutput(record: ServerRecord, command: string): string[] {
     case "status":
       return [
         `hostname: ${record.wire.name}`,
-        `map     : ${String(cfg.startingMap ?? "unknown")}`,
+        `map     : ${currentMap.get(record) ?? String(cfg.startingMap ?? "unknown")}`,
         `players : 0 humans, 0 bots (${String(cfg.maxPlayers ?? "?")} max)`,
       ];
     case "changelevel": {
       const pool = Array.isArray(cfg.mapPool) ? (cfg.mapPool as string[]) : [];
       if (!pool.includes(arg)) return [`changelevel failed: ${arg || "(no map)"} is not in the map pool`];
+      currentMap.set(record, arg);
       return [`Changing level to ${arg}`];
     }
     case "mp_restartgame":
