@@ -1,0 +1,163 @@
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { NotFoundError } from "../../errors.js";
+import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
+import type { Command } from "../command.js";
+import { type Context, listAll, makeClient } from "../context.js";
+import { oneLine, table } from "../format.js";
+import { findOrphans, type Orphan, readStateClaims, StateFormatError } from "../orphans.js";
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...JSON_OPTION,
+  state: { type: "string" },
+  delete: { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
+} as const;
+
+export const orphans: Command = {
+  name: "orphans",
+  summary: "List (and --delete) live servers a stack's state does not own, after an interrupted run",
+  help: `Usage: pulumi stack export | gameservers orphans --state -
+       gameservers orphans --state state.json [--delete [--yes]] [--json]
+
+Reads a stack's checkpoint (\`pulumi stack export\` output, or its bare deployment object) and
+lists live servers that look like the stack's but that no GameServer resource in it owns: what
+an interrupted \`pulumi up\` can leave behind. A server looks like the stack's when its name is
+  - the name of a create that was interrupted (a pending "creating" operation): pending create
+  - the name of a placeholder for a create whose outcome was unknown: unresolved create
+  - <autoNamePrefix>-<7 hex> for the autoNamePrefix of a GameServer in the state: same auto-name prefix
+Secret values in the state are never read or printed.
+
+Options:
+  --state FILE|-   The checkpoint: a file, or - for stdin (required)
+  --delete         Delete the servers listed, after confirmation on the terminal
+  -y, --yes        Do not ask (required for --delete without a terminal, or with --state -)
+  --json           A JSON array of { id, name, region, status, createdAt, reasons[] } (with
+                   --delete: plus deleted and error)
+
+Exits 0 when nothing is listed or everything listed was deleted; 1 if a delete failed.
+
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const { values, positionals } = parse("orphans", argv, OPTIONS);
+    if (values.help) {
+      ctx.print(orphans.help);
+      return EXIT.ok;
+    }
+    if (positionals.length) throw new UsageError(`orphans: unexpected argument ${JSON.stringify(positionals[0])}`);
+    if (values.state === undefined) throw new UsageError("orphans: --state FILE (or --state - for stdin) is required");
+    if (values.yes && !values.delete) throw new UsageError("orphans: --yes only goes with --delete");
+    const stateFromStdin = values.state === "-";
+    if (values.delete && !values.yes && (stateFromStdin || ctx.stdin.isTTY !== true)) {
+      throw new CommandError(
+        stateFromStdin
+          ? "--delete with --state - cannot ask for confirmation (stdin holds the state): add --yes"
+          : "--delete needs a terminal to confirm: add --yes to delete without asking",
+      );
+    }
+
+    const text = await readState(values.state, ctx);
+    let claims: ReturnType<typeof readStateClaims>;
+    try {
+      claims = readStateClaims(text);
+    } catch (error) {
+      if (error instanceof StateFormatError) throw new CommandError(`--state ${values.state}: ${error.message}`);
+      throw error;
+    }
+    const client = makeClient(values, ctx.env);
+    try {
+      const found = findOrphans(claims, await listAll(client, ctx.signal));
+      if (!values.delete || found.length === 0) {
+        if (values.json)
+          ctx.print(
+            JSON.stringify(
+              found.map((o) => view(o)),
+              null,
+              2,
+            ),
+          );
+        else if (found.length === 0)
+          ctx.warn(`No orphans: every server that looks like this stack's is owned by a resource (${claims.resourceCount} in the state).`);
+        else print(ctx, found);
+        return EXIT.ok;
+      }
+      if (!values.json) print(ctx, found);
+      if (!values.yes && !(await confirm(ctx, `Delete ${found.length} server${found.length === 1 ? "" : "s"}? [y/N] `))) {
+        ctx.warn("Nothing deleted.");
+        return EXIT.ok;
+      }
+      const outcomes: { orphan: Orphan; deleted: boolean; error?: string }[] = [];
+      for (const orphan of found) {
+        try {
+          await client.gameServers.delete(orphan.server.id, { signal: ctx.signal });
+          outcomes.push({ orphan, deleted: true });
+          if (!values.json) ctx.warn(`Deleted ${orphan.server.id} (${oneLine(orphan.server.name)})`);
+        } catch (error) {
+          if (ctx.signal.aborted) throw error;
+          if (error instanceof NotFoundError) {
+            outcomes.push({ orphan, deleted: true });
+            if (!values.json) ctx.warn(`Already gone: ${orphan.server.id}`);
+            continue;
+          }
+          const message = oneLine(error instanceof Error ? error.message : String(error));
+          outcomes.push({ orphan, deleted: false, error: message });
+          if (!values.json) ctx.warn(`gameservers: could not delete ${orphan.server.id}: ${message}`);
+        }
+      }
+      if (values.json)
+        ctx.print(
+          JSON.stringify(
+            outcomes.map((o) => ({ ...view(o.orphan), deleted: o.deleted, ...(o.error ? { error: o.error } : {}) })),
+            null,
+            2,
+          ),
+        );
+      return outcomes.every((o) => o.deleted) ? EXIT.ok : EXIT.failure;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+async function readState(source: string, ctx: Context): Promise<string> {
+  if (source !== "-") {
+    try {
+      return await readFile(source, "utf8");
+    } catch (error) {
+      throw new CommandError(`cannot read --state ${JSON.stringify(source)} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+    }
+  }
+  if (ctx.stdin.isTTY) ctx.warn("Reading the state from stdin (pipe `pulumi stack export` into this command)...");
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function view(o: Orphan) {
+  const s = o.server;
+  return { id: s.id, name: s.name, region: s.region, status: s.status, createdAt: s.createdAt, reasons: o.reasons };
+}
+
+function print(ctx: Context, found: Orphan[]): void {
+  const rows = found.map((o) => [o.reasons.join(", "), o.server.id, o.server.name, o.server.region, o.server.status, o.server.createdAt]);
+  for (const line of table(["REASON", "ID", "NAME", "REGION", "STATUS", "CREATED"], rows)) ctx.print(line);
+}
+
+/** Asks on the terminal; anything but y/yes is a no. */
+async function confirm(ctx: Context, question: string): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
+  try {
+    const onAbort = () => rl.close();
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const answer = await new Promise<string | undefined>((resolve) => {
+      rl.once("close", () => resolve(undefined));
+      rl.question(question, resolve);
+    });
+    ctx.signal.removeEventListener("abort", onAbort);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    return /^y(es)?$/i.test(answer?.trim() ?? "");
+  } finally {
+    rl.close();
+  }
+}

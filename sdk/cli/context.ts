@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { GameServersClient } from "../client.js";
+import { GameServersError } from "../errors.js";
+import type { GameServer } from "../schemas/index.js";
+import { UsageError } from "./args.js";
+
+/** What a command runs with: its streams, the Ctrl-C signal, and a client made on first use. */
+export interface Context {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Aborts on Ctrl-C (SIGINT). */
+  signal: AbortSignal;
+  /** One line to stdout. */
+  print(line: string): void;
+  /** One line to stderr. */
+  warn(line: string): void;
+}
+
+/** The connection flags every command takes. */
+export interface ConnectionFlags {
+  "api-url"?: string;
+  "console-api-url"?: string;
+  "api-key-file"?: string;
+}
+
+/**
+ * A client configured as the SDK is (the same environment variables), plus the flags. The key
+ * comes from `--api-key-file` or `GAMESERVERS_API_KEY`, never from a flag value.
+ * Missing or malformed settings are a {@link UsageError} (exit 2): nothing was sent.
+ */
+export function makeClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv): GameServersClient {
+  let apiKey: string | undefined;
+  const keyFile = flags["api-key-file"];
+  if (keyFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(keyFile, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new UsageError(`cannot read --api-key-file ${JSON.stringify(keyFile)} (${code})`);
+    }
+    apiKey = text.trim();
+    // Never quote the file's content: it is the key, or something near it.
+    if (!apiKey) throw new UsageError(`--api-key-file ${JSON.stringify(keyFile)} is empty`);
+    if (/\s/.test(apiKey)) throw new UsageError(`--api-key-file ${JSON.stringify(keyFile)} must hold the key alone, on one line`);
+  } else {
+    apiKey = env.GAMESERVERS_API_KEY?.trim() || undefined;
+  }
+  if (!apiKey) throw new UsageError("no API key: set GAMESERVERS_API_KEY or pass --api-key-file PATH");
+  try {
+    return new GameServersClient({
+      apiKey,
+      baseUrl: flags["api-url"] ?? (env.GAMESERVERS_API_URL?.trim() || undefined),
+      consoleBaseUrl: flags["console-api-url"] ?? (env.GAMESERVERS_CONSOLE_API_URL?.trim() || undefined),
+    });
+  } catch (error) {
+    if (error instanceof GameServersError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Every server of the organization (all pages), soft-deleted ones only when asked. */
+export async function listAll(client: GameServersClient, signal: AbortSignal, includeDeleted = false): Promise<GameServer[]> {
+  const servers: GameServer[] = [];
+  for await (const server of client.gameServers.list({ pageSize: 100, ...(includeDeleted ? { includeDeleted } : {}) }, { signal })) {
+    servers.push(server);
+  }
+  return servers;
+}

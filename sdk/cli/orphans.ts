@@ -1,0 +1,125 @@
+import type { GameServer } from "../schemas/index.js";
+
+/** The type token of our resource in a Pulumi checkpoint. */
+export const GAME_SERVER_TYPE = "pulumi-nodejs:dynamic/gameservers:GameServer";
+/** Id prefix of a placeholder the provider writes for a create whose outcome was unknown. */
+export const UNRESOLVED_ID_PREFIX = "unresolved-create:";
+/** The signature key Pulumi marks a secret value with in a checkpoint. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** Auto-names are `<prefix cut to 92 characters>-<7 hex>` (provider/inputs.ts `autoName`). */
+const AUTO_NAME_PREFIX_MAX = 92;
+
+/** Why a live server is listed. */
+export type OrphanReason = "pending create" | "unresolved create" | "same auto-name prefix";
+
+/** What a checkpoint says about our servers. */
+export interface StateClaims {
+  /** Server ids owned by a resource. */
+  ownedIds: Set<string>;
+  /** Names of servers a create may have left: from pending creates and unresolved placeholders. */
+  names: Map<string, Set<OrphanReason>>;
+  /** `autoNamePrefix` inputs of our resources and pending creates. */
+  autoNamePrefixes: Set<string>;
+  /** Resources of our type in the state. */
+  resourceCount: number;
+  /** Pending creates of our type. */
+  pendingCreates: number;
+}
+
+/** A live server that looks like ours and that no resource of the state owns. */
+export interface Orphan {
+  server: GameServer;
+  reasons: OrphanReason[];
+}
+
+/** The checkpoint could not be read; the message never quotes its content. */
+export class StateFormatError extends Error {
+  override name = "StateFormatError";
+}
+
+/**
+ * Reads `pulumi stack export` output: `{ version: 3, deployment: { resources, pending_operations } }`,
+ * or a bare `deployment` object. Secret values (Pulumi's signature key) are treated as absent:
+ * they are neither matched nor printed.
+ */
+export function readStateClaims(text: string): StateClaims {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    // JSON.parse quotes the text around the error; the text may hold secrets.
+    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    throw new StateFormatError(`the state is not valid JSON${position ? ` (at character ${position})` : ""}`);
+  }
+  const root = record(raw);
+  if (!root) throw new StateFormatError("the state is not a JSON object");
+  const deployment = root.deployment !== undefined ? record(root.deployment) : root;
+  if (!deployment) throw new StateFormatError("the state's deployment is not an object");
+  const resources = deployment.resources ?? [];
+  const pending = deployment.pending_operations ?? [];
+  if (!Array.isArray(resources)) throw new StateFormatError("deployment.resources is not an array");
+  if (!Array.isArray(pending)) throw new StateFormatError("deployment.pending_operations is not an array");
+  if (deployment.resources === undefined && root.deployment === undefined) {
+    throw new StateFormatError("this is not `pulumi stack export` output: no deployment and no resources");
+  }
+
+  const claims: StateClaims = { ownedIds: new Set(), names: new Map(), autoNamePrefixes: new Set(), resourceCount: 0, pendingCreates: 0 };
+  const claimName = (name: unknown, reason: OrphanReason) => {
+    if (typeof name !== "string" || !name) return;
+    const reasons = claims.names.get(name) ?? new Set();
+    reasons.add(reason);
+    claims.names.set(name, reasons);
+  };
+  const claimPrefix = (inputs: Record<string, unknown> | undefined, outputs?: Record<string, unknown>) => {
+    const prefix = plain(inputs?.autoNamePrefix) ?? plain(outputs?.autoNamePrefix);
+    if (typeof prefix === "string" && prefix) claims.autoNamePrefixes.add(prefix);
+  };
+
+  for (const item of resources) {
+    const r = record(item);
+    if (!r || r.type !== GAME_SERVER_TYPE) continue;
+    claims.resourceCount++;
+    const inputs = record(r.inputs);
+    const outputs = record(r.outputs);
+    claimPrefix(inputs, outputs);
+    if (typeof r.id !== "string" || !r.id) continue;
+    if (r.id.startsWith(UNRESOLVED_ID_PREFIX)) claimName(plain(outputs?.name) ?? plain(inputs?.name), "unresolved create");
+    else claims.ownedIds.add(r.id);
+  }
+  for (const item of pending) {
+    const op = record(item);
+    const r = record(op?.resource);
+    if (!op || !r || r.type !== GAME_SERVER_TYPE) continue;
+    const inputs = record(r.inputs);
+    claimPrefix(inputs);
+    if (op.type !== "creating") continue;
+    claims.pendingCreates++;
+    claimName(plain(inputs?.name), "pending create");
+  }
+  return claims;
+}
+
+/** The live servers that look like ours and that no resource owns, each with why. */
+export function findOrphans(claims: StateClaims, live: readonly GameServer[]): Orphan[] {
+  const patterns = [...claims.autoNamePrefixes].map(
+    (p) => new RegExp(`^${p.slice(0, AUTO_NAME_PREFIX_MAX).replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&")}-[0-9a-f]{7}$`),
+  );
+  const orphans: Orphan[] = [];
+  for (const server of live) {
+    if (claims.ownedIds.has(server.id) || server.deletedAt) continue;
+    const reasons = new Set<OrphanReason>(claims.names.get(server.name));
+    if (patterns.some((re) => re.test(server.name))) reasons.add("same auto-name prefix");
+    if (reasons.size) orphans.push({ server, reasons: [...reasons] });
+  }
+  return orphans;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The value, or undefined when it is a secret (never used, never printed). */
+function plain(value: unknown): unknown {
+  const r = record(value);
+  return r && SECRET_SIG_KEY in r ? undefined : value;
+}

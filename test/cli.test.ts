@@ -1,0 +1,495 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { watch } from "../sdk/cli/commands/watch.js";
+import type { Context } from "../sdk/cli/context.js";
+import { GAME_SERVER_TYPE } from "../sdk/cli/orphans.js";
+import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
+import { GameServersClient } from "../sdk/index.js";
+import { Control, CS2_CONFIG, cs2 } from "./helpers/emulator.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/** The pinned Node.js (the system one may be too old for undici 8). */
+const NODE = join(ROOT, "node_modules", ".bin", "node");
+const MAIN = join(ROOT, "dist", "sdk", "cli", "main.js");
+
+const RCON = "rcon-Secret-7713";
+const JOIN = "join-Secret-7714";
+const WRONG_KEY = "gsk_emu_not-a-key-7715";
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** One `gameservers` process: its output so far, and its exit. */
+class Cli {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<Result>;
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
+    this.child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      this.stdout += d;
+    });
+    this.child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      this.stderr += d;
+    });
+    this.exited = new Promise((res) => this.child.on("close", (code) => res({ code, stdout: this.stdout, stderr: this.stderr })));
+  }
+
+  /** Resolves when `stream` matches, rejects after `timeoutMs` with what was seen. */
+  async waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs = 8_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this[stream])) {
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`${stream} never matched ${pattern} (exit ${this.child.exitCode}):\n${this.stdout}\n--- stderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/**
+ * One emulator for the file, and an organization of its own per test (its own key, so its own
+ * servers): tests never see each other's servers and run side by side.
+ */
+let emulator: RunningEmulator;
+let control: Control;
+const clients: GameServersClient[] = [];
+
+/** A queued server's region: no capacity, so its servers stay pending. */
+const FULL_REGION = "eu-north-1";
+
+async function tenant() {
+  const apiKey = await control.key(`org_${randomUUID().slice(0, 8)}`, [
+    "game-servers:read",
+    "game-servers:write",
+    "game-console:read_write",
+    "game-logs:read",
+  ]);
+  const client = new GameServersClient({ apiKey, baseUrl: emulator.url });
+  clients.push(client);
+  const env = (extra: Record<string, string> = {}) => ({ GAMESERVERS_API_URL: emulator.url, GAMESERVERS_API_KEY: apiKey, ...extra });
+  return {
+    apiKey,
+    client,
+    env,
+    /** Runs to completion with `input` on stdin (closed at once when none). */
+    cli: async (args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> => {
+      const p = new Cli(args, options.env ?? env());
+      p.child.stdin.end(options.input ?? "");
+      return p.exited;
+    },
+    /** A long-running process, stdin left open. */
+    start: (args: string[]) => new Cli(args, env()),
+    server: (name: string, region = "eu-west-1") =>
+      client.gameServers.create({ ...cs2(name, region), configuration: { ...CS2_CONFIG, rconPassword: RCON, serverPassword: JOIN } }),
+  };
+}
+
+let tmp: string;
+beforeAll(async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  tmp = await mkdtemp(join(tmpdir(), "gameservers-cli-"));
+  emulator = await startEmulator({ capacity: { [FULL_REGION]: 0 } });
+  control = new Control(emulator.url);
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await emulator?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe.concurrent("gameservers list and get", () => {
+  it("list prints a table of every server", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const b = await t.server("lobby");
+    const r = await t.cli(["list"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+REGION\s+GAME\s+ADDRESS\s+AGE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      [a.id, "winter-cup-1", "running"],
+      [b.id, "lobby", "running"],
+    ]);
+  });
+
+  it("list --json prints the servers with both passwords redacted; --name filters", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    await t.server("lobby");
+    const r = await t.cli(["list", "--json", "--name", "winter-*"]);
+    expect(r.code).toBe(0);
+    const items = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(items.map((s) => [s.id, s.rconPassword, s.serverPassword])).toEqual([[a.id, "<redacted>", "<redacted>"]]);
+  });
+
+  it("--show-secrets prints the passwords", async () => {
+    const t = await tenant();
+    await t.server("winter-cup-1");
+    const r = await t.cli(["list", "--json", "--show-secrets"]);
+    const [item] = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect([item?.rconPassword, item?.serverPassword]).toEqual([RCON, JOIN]);
+  });
+
+  it("get prints one server; --json is the API's object, redacted", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const text = await t.cli(["get", a.id]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^ID:\\s+${a.id}\\nName:\\s+winter-cup-1\\nStatus:\\s+running\\n`));
+    expect(text.stdout).toMatch(/RCON password:\s+<redacted>/);
+    const json = await t.cli(["get", a.id, "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: a.id, name: "winter-cup-1", rconPassword: "<redacted>", port: a.port });
+  });
+
+  it("get of an unknown id exits 1 with a one-line error on stderr", async () => {
+    const t = await tenant();
+    const r = await t.cli(["get", "srv_missing"]);
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toMatch(/^gameservers: 404 NOT_FOUND: Game server srv_missing not found( \(request req_\w+\))?\n$/);
+  });
+});
+
+describe.concurrent("gameservers: arguments, credentials and exit codes", () => {
+  it.each([
+    [["get", "--bogus", "srv_1"], /get: Unknown option '--bogus'/],
+    [["get"], /get: expected one server id, got 0/],
+    [["get", "../etc"], /id must be a server id/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["watch", "--interval", "soon"], /--interval must be a duration/],
+    [["logs", "srv_1", "--tail", "last"], /--tail must be a whole number/],
+    [["send", "srv_1"], /name at least one server id, or --name GLOB/],
+    [["orphans"], /--state FILE .* is required/],
+  ])("%j exits 2 with a one-line error", async (args, message) => {
+    const t = await tenant();
+    const r = await t.cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("without a key exits 2 and names both ways to give one", async () => {
+    const t = await tenant();
+    const r = await t.cli(["list"], { env: { GAMESERVERS_API_URL: emulator.url } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("gameservers: no API key: set GAMESERVERS_API_KEY or pass --api-key-file PATH (see 'gameservers list --help')\n");
+  });
+
+  it("reads the key from --api-key-file and the URL from --api-url", async () => {
+    const t = await tenant();
+    const keyFile = join(tmp, "key");
+    await writeFile(keyFile, `${t.apiKey}\n`, { mode: 0o600 });
+    // No environment at all: without the file it would exit 2, with a wrong URL 1.
+    const r = await t.cli(["list", "--json", "--api-key-file", keyFile, "--api-url", emulator.url], { env: {} });
+    expect(r).toMatchObject({ code: 0, stdout: "[]\n", stderr: "" });
+  });
+
+  it("--help prints each command's usage and exits 0", async () => {
+    const t = await tenant();
+    const commands = ["list", "get", "logs", "send", "console", "watch", "orphans"];
+    const runs = await Promise.all(commands.map((command) => t.cli([command, "--help"], { env: {} })));
+    commands.forEach((command, i) => {
+      expect(runs[i]!.code, command).toBe(0);
+      expect(runs[i]!.stdout, command).toMatch(new RegExp(`^Usage: .*gameservers ${command}`, "m"));
+    });
+  });
+});
+
+describe.concurrent("gameservers send", () => {
+  it("sends to ids and to every server matching --name, once each, and reports per server", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const b = await t.server("winter-cup-2");
+    const other = await t.server("lobby");
+    const r = await t.cli(["send", a.id, "--name", "winter-cup-*", "say Matches start in 10 minutes"]);
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trimEnd()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/\s+/)),
+    ).toEqual([
+      [a.id, "winter-cup-1", "sent"],
+      [b.id, "winter-cup-2", "sent"],
+    ]);
+    for (const [s, times] of [
+      [a, 1],
+      [b, 1],
+      [other, 0],
+    ] as const) {
+      const log = await t.client.logs.latest(s.id);
+      expect(
+        log.content.split("\n").filter((l) => l.endsWith("Console: Matches start in 10 minutes")),
+        s.name,
+      ).toHaveLength(times);
+    }
+  });
+
+  it("exits 1 when any server failed, and still sends to the others", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const queued = await t.server("winter-cup-2", FULL_REGION);
+    const r = await t.cli(["send", "--name", "winter-cup-*", "--json", "--", "say", "hello"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { id: a.id, name: "winter-cup-1", result: "sent" },
+      {
+        id: queued.id,
+        name: "winter-cup-2",
+        result: "failed",
+        error: expect.stringMatching(/^403 provider_permission_denied: Console commands are not available for this server/),
+      },
+    ]);
+    expect((await t.client.logs.latest(a.id)).content).toContain("Console: hello");
+  });
+
+  it("exits 1 when --name matches no server", async () => {
+    const t = await tenant();
+    const r = await t.cli(["send", "--name", "nobody-*", "say hi"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('gameservers: no game server matches --name "nobody-*"\n');
+  });
+});
+
+describe.concurrent("gameservers logs", () => {
+  it("--tail N prints the last N lines of the latest log; --json as { serverId, empty, lines }", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    await t.client.console.sendCommand(a.id, "say one");
+    await t.client.console.sendCommand(a.id, "say two");
+    const r = await t.cli(["logs", a.id, "--tail", "2"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] > say two\n\[\d\d:\d\d:\d\d\] Console: two\n$/);
+    const all = (await t.client.logs.latest(a.id)).content;
+    expect((await t.cli(["logs", a.id])).stdout).toBe(all);
+    const json = JSON.parse((await t.cli(["logs", a.id, "--tail", "1", "--json"])).stdout);
+    expect(json).toEqual({ serverId: a.id, empty: false, lines: [expect.stringMatching(/Console: two$/)] });
+  });
+
+  it("of an unknown server exits 1", async () => {
+    const t = await tenant();
+    const r = await t.cli(["logs", "srv_missing"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gameservers: 404 not_found: /);
+  });
+});
+
+describe.concurrent("gameservers watch", () => {
+  it("prints a timestamped snapshot per refresh when not a terminal, and stops after --count", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const r = await t.cli(["watch", "--interval", "100ms", "--count", "2"]);
+    expect(r.code).toBe(0);
+    const snapshots = r.stdout.split(/^--- /m).filter(Boolean);
+    expect(snapshots).toHaveLength(2);
+    for (const s of snapshots)
+      expect(s).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\nID .*\\n${a.id}\\s+winter-cup-1\\s+running\\s`));
+  });
+
+  it("--json prints one line per refresh, with no password", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const r = await t.cli(["watch", "--json", "--interval", "100ms", "--count", "2"]);
+    const lines = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toEqual({ time: expect.any(String), servers: [expect.objectContaining({ id: a.id, status: "running" })] });
+    expect(Object.keys(lines[0].servers[0])).not.toContain("rconPassword");
+  });
+
+  it("exits 130 on Ctrl-C (SIGINT)", async () => {
+    const t = await tenant();
+    await t.server("winter-cup-1");
+    const p = t.start(["watch", "--interval", "100ms"]);
+    await p.waitFor("stdout", /winter-cup-1/);
+    p.child.kill("SIGINT");
+    expect((await p.exited).code).toBe(130);
+  });
+
+  it("redraws the table in place on a terminal, with counts by status", async () => {
+    const t = await tenant();
+    await t.server("winter-cup-1");
+    await t.server("winter-cup-2", FULL_REGION);
+    let written = "";
+    const controller = new AbortController();
+    const ctx: Context = {
+      stdout: Object.assign(new (await import("node:stream")).PassThrough(), { isTTY: true, columns: 120, rows: 30 }),
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: t.env(),
+      signal: controller.signal,
+      print: (line) => {
+        written += `${line}\n`;
+      },
+      warn: () => {},
+    };
+    ctx.stdout.on("data", (d: Buffer) => {
+      written += d.toString();
+    });
+    expect(await watch.run(["--interval", "100ms", "--count", "2"], ctx)).toBe(0);
+    const frames = written.split("\x1b[H").slice(1);
+    expect(written.startsWith("\x1b[2J")).toBe(true);
+    expect(frames).toHaveLength(2);
+    for (const frame of frames) {
+      expect(frame).toMatch(/^Every 100ms · \d\d:\d\d:\d\d · 2 servers: 1 running, 1 pending/);
+      expect(frame.split("\n")[0]!.endsWith("\x1b[K")).toBe(true);
+      expect(frame.endsWith("\x1b[J")).toBe(true);
+    }
+  });
+});
+
+describe.concurrent("gameservers orphans", () => {
+  /** A `pulumi stack export` with one owned server and one interrupted create. */
+  function exportOf(ownedId: string, pendingName: string) {
+    const secret = (v: string) => ({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      plaintext: JSON.stringify(v),
+    });
+    return {
+      version: 3,
+      deployment: {
+        manifest: { time: "2026-11-20T10:00:00Z", magic: "x", version: "v3.265.0" },
+        secrets_providers: { type: "passphrase", state: { salt: "v1:x" } },
+        resources: [
+          { urn: "urn:pulumi:dev::cup::pulumi:pulumi:Stack::cup-dev", type: "pulumi:pulumi:Stack", custom: false },
+          {
+            urn: `urn:pulumi:dev::cup::${GAME_SERVER_TYPE}::winter-cup-1`,
+            type: GAME_SERVER_TYPE,
+            custom: true,
+            id: ownedId,
+            inputs: { name: "winter-cup-1", rconPassword: secret(RCON) },
+            outputs: { name: "winter-cup-1", serverId: ownedId, rconPassword: secret(RCON), serverPassword: secret(JOIN) },
+          },
+        ],
+        pending_operations: [
+          {
+            resource: {
+              urn: `urn:pulumi:dev::cup::${GAME_SERVER_TYPE}::winter-cup-2`,
+              type: GAME_SERVER_TYPE,
+              custom: true,
+              inputs: { name: pendingName, rconPassword: secret(RCON) },
+            },
+            type: "creating",
+          },
+        ],
+      },
+    };
+  }
+
+  async function scenario(t: Awaited<ReturnType<typeof tenant>>) {
+    const owned = await t.server("winter-cup-1");
+    const left = await t.server("winter-cup-2");
+    const foreign = await t.server("lobby");
+    const file = join(tmp, `state-${owned.id}.json`);
+    await writeFile(file, JSON.stringify(exportOf(owned.id, "winter-cup-2")));
+    return { owned, left, foreign, file };
+  }
+
+  it("lists only the pending create's server, saying why", async () => {
+    const t = await tenant();
+    const { left, file } = await scenario(t);
+    const r = await t.cli(["orphans", "--state", file]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^REASON\s+ID\s+NAME\s+REGION\s+STATUS\s+CREATED$/);
+    expect(rows.slice(1)).toEqual([
+      expect.stringMatching(new RegExp(`^pending create  ${left.id}  winter-cup-2  eu-west-1  running  ${left.createdAt}$`)),
+    ]);
+  });
+
+  it("reads the state from stdin with --state - and prints JSON", async () => {
+    const t = await tenant();
+    const { owned, left } = await scenario(t);
+    const r = await t.cli(["orphans", "--state", "-", "--json"], { input: JSON.stringify(exportOf(owned.id, "winter-cup-2")) });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { id: left.id, name: "winter-cup-2", region: "eu-west-1", status: "running", createdAt: left.createdAt, reasons: ["pending create"] },
+    ]);
+  });
+
+  it("--delete --yes deletes only the orphan", async () => {
+    const t = await tenant();
+    const { owned, left, foreign, file } = await scenario(t);
+    const r = await t.cli(["orphans", "--state", file, "--delete", "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Deleted ${left.id} (winter-cup-2)`);
+    expect((await t.client.gameServers.get(left.id)).deletedAt).not.toBeNull();
+    for (const s of [owned, foreign]) expect((await t.client.gameServers.get(s.id)).deletedAt).toBeNull();
+  });
+
+  it("--delete without a terminal and without --yes refuses (exit 1) and deletes nothing", async () => {
+    const t = await tenant();
+    const { left, file } = await scenario(t);
+    const r = await t.cli(["orphans", "--state", file, "--delete"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("gameservers: --delete needs a terminal to confirm: add --yes to delete without asking\n");
+    expect((await t.client.gameServers.get(left.id)).deletedAt).toBeNull();
+  });
+
+  it("a state that is not JSON exits 1 without quoting it", async () => {
+    const t = await tenant();
+    const r = await t.cli(["orphans", "--state", "-"], { input: `{"rconPassword": "${RCON}", oops` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gameservers: --state -: the state is not valid JSON \(at character \d+\)\n$/);
+  });
+});
+
+describe.concurrent("gameservers never prints a secret", () => {
+  it("no command's output holds a password or the API key (unless --show-secrets)", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    await t.server("winter-cup-2");
+    const file = join(tmp, "secrets-state.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        deployment: {
+          resources: [],
+          pending_operations: [
+            {
+              resource: {
+                type: GAME_SERVER_TYPE,
+                inputs: { name: "winter-cup-2", rconPassword: { "4dabf18193072939515e22adb298388d": "x", plaintext: RCON } },
+              },
+              type: "creating",
+            },
+          ],
+        },
+      }),
+    );
+    const runs = await Promise.all([
+      t.cli(["list"]),
+      t.cli(["list", "--json"]),
+      t.cli(["get", a.id]),
+      t.cli(["get", a.id, "--json"]),
+      t.cli(["logs", a.id]),
+      t.cli(["logs", a.id, "--json"]),
+      t.cli(["send", "--name", "winter-*", "status"]),
+      t.cli(["watch", "--count", "1"]),
+      t.cli(["watch", "--json", "--count", "1"]),
+      t.cli(["orphans", "--state", file, "--json"]),
+      t.cli(["get", "srv_missing"]),
+      t.cli(["list"], { env: t.env({ GAMESERVERS_API_KEY: WRONG_KEY }) }),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    for (const r of runs) {
+      const all = r.stdout + r.stderr;
+      for (const secret of [RCON, JOIN, t.apiKey, WRONG_KEY]) expect(all).not.toContain(secret);
+    }
+    // The check above can fail: the same output with --show-secrets holds the passwords.
+    expect((await t.cli(["get", a.id, "--show-secrets"])).stdout).toContain(RCON);
+  });
+});
