@@ -1,3 +1,5 @@
+// First: on a Node.js too old for undici, say which Node.js is needed before undici loads and fails.
+import "./node-version.js";
 import type { Dispatcher } from "undici";
 import { z } from "zod";
 import { GameServersError } from "./errors.js";

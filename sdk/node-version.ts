@@ -1,0 +1,23 @@
+/**
+ * Fails at load, naming the Node.js version this package needs, where a dependency would fail
+ * obscurely: undici 8 on Node.js 20 throws "Cannot read properties of undefined (reading 'bind')".
+ * The client module imports this first, before anything loads undici.
+ */
+
+/** The oldest Node.js this package runs on (undici 8 needs 22.19); `engines.node` in package.json says the same (tested). */
+export const MINIMUM_NODE_VERSION = "22.19.0";
+
+/** Is version `a` (major.minor.patch) older than `b`? */
+function older(a: string, b: string): boolean {
+  const [x, y] = [a.split(".").map(Number), b.split(".").map(Number)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0);
+  return false;
+}
+
+if (older(process.versions.node, MINIMUM_NODE_VERSION)) {
+  const error = new Error(
+    `pulumi-gameservers needs Node.js ${MINIMUM_NODE_VERSION} or newer; this is Node.js ${process.versions.node} (${process.execPath}).`,
+  );
+  error.name = "UnsupportedNodeVersionError";
+  throw error;
+}
