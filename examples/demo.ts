@@ -73,12 +73,23 @@ function withOneMoreMatch(source: string): string {
   return source.replace(/(- name: groups\n\s+matches: )(\d+)/, (_, head: string, n: string) => `${head}${Number(n) + 1}`);
 }
 
-async function main(): Promise<void> {
-  rmSync(WORK, { recursive: true, force: true });
-  mkdirSync(path.join(WORK, "state"), { recursive: true });
-  const definition = path.join(WORK, "tournament.yaml");
-  cpSync(path.join(TOURNAMENT, "tournament.yaml"), definition);
+/**
+ * Pulumi's closure serializer requires every built-in module to recognise them in closures, and on
+ * Node.js 26 loading `node:ffi` prints "ExperimentalWarning: FFI is an experimental feature". The
+ * demo uses no FFI: that one warning is dropped, every other warning still prints.
+ */
+function dropFfiWarning(): void {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (text.startsWith("FFI is an experimental feature")) return;
+    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+}
 
+async function main(): Promise<void> {
+  dropFfiWarning();
+  const offlineOnly = process.argv.includes("--offline");
   heading("Starting the hosting API emulator");
   const emulator = await startEmulator({ bootDelayMs: 1500 });
   console.log(`emulator at ${emulator.url} (servers take 1.5 s to boot: allocating -> starting -> running)`);
@@ -90,30 +101,40 @@ async function main(): Promise<void> {
     PULUMI_CONFIG_PASSPHRASE: "demo-passphrase",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    // The program runs in node processes the CLI starts: the FFI warning (see dropFfiWarning) cannot
+    // be dropped alone there, so experimental-feature warnings are off in those processes only.
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--disable-warning=ExperimentalWarning"].filter(Boolean).join(" "),
   };
 
   try {
+    if (offlineOnly) {
+      console.log("--offline: running the program through the offline runner (no Pulumi CLI, no Pulumi state).");
+      await offline(emulator, client);
+      return;
+    }
     heading("Looking for the Pulumi CLI (the `pulumi` npm package installs it on first use)");
-    const cli = process.argv.includes("--offline") ? { ok: false, why: "--offline given" } : await pulumiAvailable(env);
-    if (cli.ok) await withCli(env, definition, emulator, client);
+    const cli = await pulumiAvailable(env);
+    if (cli.ok) await withCli(env, emulator, client);
     else {
       console.log(
         `Pulumi CLI unavailable (${cli.why.slice(0, 160)}): running the same program through the offline runner instead (no Pulumi state is written).`,
       );
-      await offline(definition, emulator, client);
+      await offline(emulator, client);
     }
   } finally {
     await client.close();
     await emulator.close();
+    // The state backend and the edited copy of tournament.yaml: nothing of the demo is left behind.
+    rmSync(WORK, { recursive: true, force: true });
   }
 }
 
-async function withCli(
-  env: NodeJS.ProcessEnv,
-  definition: string,
-  emulator: { url: string; apiKey: string },
-  client: GameServersClient,
-): Promise<void> {
+async function withCli(env: NodeJS.ProcessEnv, emulator: { url: string; apiKey: string }, client: GameServersClient): Promise<void> {
+  // A local file state backend and a copy of tournament.yaml the update step edits, in .pulumi-demo/.
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(path.join(WORK, "state"), { recursive: true });
+  const definition = path.join(WORK, "tournament.yaml");
+  cpSync(path.join(TOURNAMENT, "tournament.yaml"), definition);
   const pulumi = async (...args: string[]) => {
     const { code } = await sh("pulumi", [...args, "--stack", STACK], env);
     if (code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${code})`);
@@ -151,7 +172,7 @@ async function showRoster(env: NodeJS.ProcessEnv): Promise<void> {
   printRoster(JSON.parse(out) as Record<string, RosterEntry>);
 }
 
-async function offline(definition: string, emulator: { url: string; apiKey: string }, client: GameServersClient): Promise<void> {
+async function offline(emulator: { url: string; apiKey: string }, client: GameServersClient): Promise<void> {
   heading("OFFLINE RUNNER: examples/tournament against the emulator (no Pulumi CLI, no state)");
   const run = await runOffline({
     program: TOURNAMENT,
@@ -160,7 +181,7 @@ async function offline(definition: string, emulator: { url: string; apiKey: stri
     apiUrl: emulator.url,
     apiKey: emulator.apiKey,
     pollIntervalMs: 500,
-    config: { "tournament:serverPassword": JOIN_PASSWORD, "tournament:file": definition },
+    config: { "tournament:serverPassword": JOIN_PASSWORD },
     secretKeys: ["tournament:serverPassword"],
     log: (line) => console.log(line),
   });

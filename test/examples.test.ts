@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import yaml from "js-yaml";
 import { GameServer } from "pulumi-gameservers";
@@ -70,6 +71,26 @@ describe("the examples, run end to end against the emulator by the offline runne
     expect(run.secretOutputs.some((p) => p.endsWith("connectUrl"))).toBe(false);
     await run.destroy();
     expect((await env.control.stats()).servers.byStatus).toEqual({});
+  });
+
+  it("tournament: two stages of one name are refused, naming the stage, before any server is created", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gs-tournament-"));
+    try {
+      const file = path.join(dir, "tournament.yaml");
+      const source = readFileSync(path.join(ROOT, "examples/tournament/tournament.yaml"), "utf8");
+      writeFileSync(file, source.replace("- name: final", "- name: groups"));
+      await expect(
+        runOffline({
+          ...base(),
+          program: path.join(ROOT, "examples/tournament"),
+          config: { "tournament:file": file },
+          project: "tournament",
+        }),
+      ).rejects.toThrow(/tournament\.yaml: stages\.2\.name "groups" names two stages: give each its own/);
+      expect((await env.client.gameServers.list()).total).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("gitops: the fleet declared in Pulumi.production.yaml", async () => {

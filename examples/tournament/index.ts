@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import yaml from "js-yaml";
+import { load } from "js-yaml";
 import { type FleetServer, GameServerFleet } from "pulumi-gameservers";
 import { z } from "zod";
 
@@ -19,12 +19,21 @@ const Tournament = z.strictObject({
         overrides: z.record(z.string(), z.unknown()).optional(),
       }),
     )
-    .min(1),
+    .min(1)
+    // Servers are keyed <stage>-<n>: two stages of one name would silently share servers.
+    .superRefine((stages, ctx) => {
+      const seen = new Set<string>();
+      stages.forEach((stage, i) => {
+        if (seen.has(stage.name))
+          ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${stage.name}" names two stages: give each its own` });
+        seen.add(stage.name);
+      });
+    }),
 });
 
 const config = new pulumi.Config("tournament");
 const file = config.get("file") ?? path.join(import.meta.dirname, "tournament.yaml");
-const parsed = Tournament.safeParse(yaml.load(readFileSync(file, "utf8")));
+const parsed = Tournament.safeParse(load(readFileSync(file, "utf8")));
 if (!parsed.success) {
   throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
 }
