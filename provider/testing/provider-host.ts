@@ -48,28 +48,48 @@ export class HostError extends Error {
 
 type Props = Record<string, unknown>;
 
+/**
+ * Preloaded into the host: it exits when its stdin pipe closes, i.e. when the process that
+ * started it is gone, even after a SIGKILL. The host's own code is Pulumi's, unchanged.
+ */
+const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  "process.stdin.on('end', () => process.exit(0)); process.stdin.on('error', () => process.exit(0)); process.stdin.resume();",
+)}`;
+
 export class ProviderHost {
   /** Everything the host printed (progress lines reach `pulumi up` from here). */
   output = "";
   // biome-ignore lint/suspicious/noExplicitAny: generated gRPC client
   #client: any;
+  #inFlight = 0;
+  #stopping = false;
 
   private constructor(readonly child: ChildProcess) {}
 
   /**
    * Starts the host as the engine does: plain node (this process's), `cwd` = the Pulumi project
    * directory, whose node_modules must resolve `pulumi-gameservers`.
+   *
+   * Its lifetime is this process's: it runs in its own process group (a Ctrl-C in the terminal
+   * reaches only this process, which decides what the host does before it stops), it exits when
+   * this process dies however it dies (a preloaded guard watches its stdin pipe, which closes
+   * then), and it never keeps this process alive: the child and its pipes are referenced only
+   * while a call is in flight (or while it starts), so a script that never calls {@link stop} still exits.
    */
   static async start(cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ProviderHost> {
     const entry = pulumiRequire.resolve("./cmd/dynamic-provider/index.js");
-    const child = spawn(process.execPath, ["--no-warnings", entry, "127.0.0.1:1"], {
+    const child = spawn(process.execPath, ["--no-warnings", "--import", EXIT_WITH_PARENT, entry, "127.0.0.1:1"], {
       cwd,
       env: { ...process.env, PULUMI_NODEJS_PROJECT: "test", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
     });
     const host = new ProviderHost(child);
     const port = await new Promise<number>((resolve, reject) => {
       let first = true;
+      // A spawn failure (a missing cwd: ENOENT) is an error event: without a listener it would crash the process.
+      child.once("error", (error) => reject(new Error(`provider host could not start in ${cwd}: ${error.message}`, { cause: error })));
+      child.stdin!.on("error", () => undefined);
       child.stdout!.on("data", (d: Buffer) => {
         const text = d.toString();
         if (first) {
@@ -81,27 +101,57 @@ export class ProviderHost {
         }
       });
       child.stderr!.on("data", (d: Buffer) => (host.output += d.toString()));
-      child.on("exit", (code) => reject(new Error(`provider host exited ${code}: ${host.output}`)));
+      child.on("exit", (code, signal) => reject(new Error(`provider host exited ${code ?? signal}: ${host.output}`)));
     });
     host.#client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    host.#setReferenced(false);
     return host;
   }
 
-  async stop(): Promise<void> {
+  /** The host's process id, or undefined if it could not be spawned. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the host process has exited. */
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** Stops the host (SIGTERM, or SIGKILL with `force`) and waits until it has exited. */
+  async stop(force = false): Promise<void> {
+    this.#stopping = true;
     this.#client?.close();
-    if (this.child.exitCode === null) {
+    if (!this.exited && this.child.pid !== undefined) {
+      // Referenced again, or this process could exit before the host's exit is seen.
+      this.#setReferenced(true);
       const exited = new Promise((r) => this.child.once("exit", r));
-      this.child.kill();
+      this.child.kill(force ? "SIGKILL" : "SIGTERM");
       await exited;
+    }
+    this.child.stdin?.destroy();
+  }
+
+  /** Keeps this process alive for the host, or not: only while calls are in flight. */
+  #setReferenced(referenced: boolean): void {
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as ({
+      ref?(): void;
+      unref?(): void;
+    } | null)[]) {
+      if (referenced) handle?.ref?.();
+      else handle?.unref?.();
     }
   }
 
   #call<T>(method: string, request: unknown): Promise<T> {
-    return new Promise((resolve, reject) => {
+    if (this.#inFlight++ === 0) this.#setReferenced(true);
+    return new Promise<T>((resolve, reject) => {
       this.#client[method](request, (error: grpcTypes.ServiceError | null, response: T) => {
         if (!error) return resolve(response);
         reject(new HostError(error.details ?? error.message, initFailureOf(error)));
       });
+    }).finally(() => {
+      if (--this.#inFlight === 0 && !this.#stopping) this.#setReferenced(false);
     });
   }
 
