@@ -215,6 +215,20 @@ const routes: Route[] = [
       return { body: { ok: true } };
     },
   },
+  // Console websocket faults and counters (README, "Console websocket"); loaded here so the
+  // console socket module stays the one place that knows them.
+  {
+    method: "POST",
+    template: "/_emulator/console/faults",
+    family: "control",
+    handler: async ({ state, body }) => ({ status: 201, body: (await import("./console-socket.js")).consoleControl(state).fault(body) }),
+  },
+  {
+    method: "GET",
+    template: "/_emulator/console/stats",
+    family: "control",
+    handler: async ({ state }) => ({ body: (await import("./console-socket.js")).consoleControl(state).stats() }),
+  },
 ];
 
 const MAX_BODY_BYTES = 1 << 20;
