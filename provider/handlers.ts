@@ -181,7 +181,19 @@ export async function create(raw: Props): Promise<{ id: string; outs: ProviderOu
       if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
       return { id: server.id, outs: toOutputs(server, inputs) };
     }
-    const outcome = await waitUntilRunning(server, inputs);
+    let outcome: WaitOutcome;
+    try {
+      outcome = await waitUntilRunning(server, inputs);
+    } catch (error) {
+      // The server exists: whatever ended the wait (a revoked key, a lost scope), it must reach
+      // the state, or nothing would ever delete it.
+      throw initFailed(
+        `${labelOf(server.name, server.id)}: waiting for it to run failed (${(error as Error).message}). It stays in the stack; the next \`pulumi up\` resumes waiting.`,
+        server,
+        inputs,
+        raw,
+      );
+    }
     if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
     return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
   } finally {

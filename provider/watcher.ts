@@ -3,6 +3,7 @@ import {
   type GameServer,
   type GameServerStatus,
   type GameServersClient,
+  InvalidResponseError,
   isTransientError,
   NotFoundError,
   parseRetryAfter,
@@ -115,7 +116,7 @@ export class Watcher {
         seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
       } catch (error) {
         if (error instanceof NotFoundError) seen.set(id, "gone");
-        else if (isTransientError(error)) failures.push(error as Error);
+        else if (pollMayRecover(error)) failures.push(error as Error);
         else throw error;
       }
     };
@@ -131,7 +132,7 @@ export class Watcher {
         // Not listed (deleted meanwhile?): ask for each directly.
         await Promise.all([...wanted].map(fetchInto));
       } catch (error) {
-        if (!isTransientError(error)) throw error;
+        if (!pollMayRecover(error)) throw error;
         failures.push(error as Error);
       }
     }
@@ -161,4 +162,9 @@ export class Watcher {
   #settle(w: Waiter, outcome: WaitOutcome): void {
     if (this.#waiters.delete(w)) w.resolve(outcome);
   }
+}
+
+/** A poll that failed this way may work next time: transient errors, and a garbled read. */
+function pollMayRecover(error: unknown): boolean {
+  return isTransientError(error) || error instanceof InvalidResponseError;
 }

@@ -206,6 +206,16 @@ describe("retries and the transport", () => {
     expect(await env.control.hits("GET /v1/game-servers")).toBe(2);
   });
 
+  it("a create's deadline bounds how long it retries 429s", async () => {
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", times: 40, status: 429, retryAfterSeconds: 1 });
+    const client = env.clientWith(env.emulator.apiKey);
+    const started = Date.now();
+    const error = await client.gameServers.create(cs2("x"), { deadline: Date.now() + 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await env.control.hits("POST /v1/game-servers")).toBe(1);
+  });
+
   it("a 429 pauses every call of the client until Retry-After, so they back off together", async () => {
     await env.control.fault({ method: "GET", route: "/v1/game-servers/:id", times: 1, status: 429, retryAfterSeconds: 2 });
     const clock = recordingClock();

@@ -270,6 +270,7 @@ export function createHandler(state: EmulatorState, origin: () => string) {
       state.sweepAutoStop();
       const result = await route.handler({ state, req, params: match.params, query: url.searchParams, body, key: key!, origin: origin() });
       if (fault?.commitThenFail) throw faultError(502);
+      if (fault?.commitThenDelayMs !== undefined) await delay(fault.commitThenDelayMs);
       if (fault?.commitThenDrop) {
         req.socket.destroy();
         return;

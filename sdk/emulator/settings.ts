@@ -74,7 +74,7 @@ export const CreateKeyRequest = z.strictObject({
 export const RevokeKeyRequest = z.strictObject({ apiKey: z.string().min(1) });
 
 /** The failure kinds of a fault: a fault sets exactly one. */
-const FAULT_KINDS = ["status", "delayMs", "drop", "commitThenFail", "commitThenDrop", "truncatedBody"] as const;
+const FAULT_KINDS = ["status", "delayMs", "drop", "commitThenFail", "commitThenDrop", "commitThenDelayMs", "truncatedBody"] as const;
 
 /** `POST /_emulator/faults` body: exactly one failure kind. */
 export const FaultRequest = z
@@ -97,6 +97,8 @@ export const FaultRequest = z
     commitThenFail: z.literal(true).optional(),
     /** Perform the operation, then close the connection without an answer. */
     commitThenDrop: z.literal(true).optional(),
+    /** Perform the operation, then answer only after this many ms: a response slower than the client's timeout. */
+    commitThenDelayMs: z.int().min(0).max(600_000).optional(),
     /** Perform the operation, then answer its status with the body cut in half (not JSON). */
     truncatedBody: z.literal(true).optional(),
   })

@@ -178,7 +178,8 @@ export class GameServers {
     const body = validate("gameServers.create", createRequestSchema(dto), dto);
     const server = await this.#t.request(
       { method: "POST", base: "api", path: "/v1/game-servers", body, schema: GameServer, what: "gameServers.create" },
-      requestOptions,
+      // The deadline also bounds how long a rate-limited create keeps retrying.
+      deadline === undefined ? requestOptions : { ...requestOptions, deadline },
     );
     if (!wait || server.status === "running") return server;
     return this.waitForServer(server.id, pollInterval ?? WAIT_DEFAULT_POLL_MS, { ...requestOptions, deadline, onProgress });
