@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { ProviderHost } from "pulumi-gameservers/testing";
 import { afterAll, beforeAll, beforeEach } from "vitest";
@@ -45,7 +47,8 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
 export function useProviderHost(env: EmulatorFixture, pollIntervalMs = 20): { host: ProviderHost } {
   const fixture = {} as { host: ProviderHost };
   beforeAll(async () => {
-    fixture.host = await ProviderHost.start(ROOT);
+    // The create journal of these hosts goes to a temporary folder, not the repository.
+    fixture.host = await ProviderHost.start(ROOT, { GAMESERVERS_JOURNAL_DIR: mkdtempSync(path.join(tmpdir(), "gameservers-journal-")) });
     await fixture.host.configure({
       "gameservers:apiKey": env.emulator.apiKey,
       "gameservers:apiUrl": env.emulator.url,
