@@ -93,39 +93,100 @@ export class GameServerFleet extends pulumi.ComponentResource {
  */
 export function resolveFleet(fleetName: string, args: GameServerFleetArgs): Record<string, GameServerArgs> {
   const problems: string[] = [];
-  const entries: [string, FleetServer][] = [];
-  const count = args.count ?? 0;
-  if (!Number.isInteger(count) || count < 0 || count > 1000)
-    problems.push(`count must be a whole number from 0 to 1000, got ${args.count}`);
-  const template = args.nameTemplate ?? "server-{n}";
-  if (count > 0 && !template.includes("{n}")) problems.push(`nameTemplate must contain {n}, got ${JSON.stringify(template)}`);
-  for (let n = 1; n <= count && template.includes("{n}"); n++) {
-    const key = template.replaceAll("{n}", String(n));
-    entries.push([key, args.servers?.[key] ?? {}]);
+  const fail = () => new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${problems.join("\n  - ")}`);
+  if (!isObject(args)) {
+    problems.push("the fleet's arguments must be an object with `defaults` and `servers` or `count`");
+    throw fail();
   }
-  for (const [key, server] of Object.entries(args.servers ?? {})) if (!entries.some(([k]) => k === key)) entries.push([key, server]);
-  if (args.regions !== undefined && args.regions.length === 0) problems.push("regions must name at least one region when given");
+  problems.push(...unknownKeys("the fleet", args, FLEET_ARGS));
+  const defaults: FleetServerSettings = isObject(args.defaults) ? args.defaults : {};
+  if (args.defaults !== undefined && !isObject(args.defaults)) problems.push("defaults must be an object of server settings");
+  problems.push(...unknownKeys("defaults", defaults, SERVER_SETTINGS));
+  if ("name" in defaults) problems.push("defaults cannot set a name: names are per server (`servers.<key>.name`)");
+  const servers: Record<string, FleetServer> = isObject(args.servers) ? (args.servers as Record<string, FleetServer>) : {};
+  if (args.servers !== undefined && !isObject(args.servers)) problems.push("servers must be an object of servers by key");
+
+  // Limits first: nothing is built for a count that will be refused.
+  const count = args.count ?? 0;
+  const countOk = Number.isInteger(count) && count >= 0 && count <= MAX_FLEET_SIZE;
+  if (!countOk) problems.push(`count must be a whole number from 0 to ${MAX_FLEET_SIZE}, got ${JSON.stringify(args.count)}`);
+  const template = args.nameTemplate ?? "server-{n}";
+  const templateOk = typeof template === "string" && template.includes("{n}");
+  if (countOk && count > 0 && !templateOk) problems.push(`nameTemplate must contain {n}, got ${JSON.stringify(template)}`);
+  if (args.regions !== undefined && (!Array.isArray(args.regions) || args.regions.length === 0)) {
+    problems.push("regions must name at least one region when given");
+  }
+  if (!countOk) throw fail();
+
+  const entries: [string, FleetServer][] = [];
+  for (let n = 1; templateOk && n <= count; n++) {
+    const key = template.replaceAll("{n}", String(n));
+    entries.push([key, servers[key] ?? {}]);
+  }
+  for (const [key, server] of Object.entries(servers)) if (!entries.some(([k]) => k === key)) entries.push([key, server]);
+  if (entries.length > MAX_FLEET_SIZE) {
+    problems.push(`the fleet declares ${entries.length} servers; at most ${MAX_FLEET_SIZE}`);
+    throw fail();
+  }
+  if (entries.length === 0) problems.push("the fleet declares no server: give `servers` or `count`");
 
   const out: Record<string, GameServerArgs> = {};
+  const fixedNames = new Map<string, string>();
   let spread = 0;
   for (const [key, server] of entries) {
     if (!KEY.test(key)) {
       problems.push(`server "${key}": the key must be lowercase letters, digits and dashes (at most 48)`);
       continue;
     }
-    const region = server.region ?? (args.regions?.length ? args.regions[spread++ % args.regions.length] : args.defaults.region);
+    if (typeof server !== "object" || server === null || Array.isArray(server)) {
+      problems.push(`server "${key}": must be an object of server settings`);
+      continue;
+    }
+    problems.push(...unknownKeys(`server "${key}"`, server, [...SERVER_SETTINGS, "name"]));
+    if (typeof server.name === "string") {
+      const other = fixedNames.get(server.name);
+      if (other !== undefined)
+        problems.push(`server "${key}": the name "${server.name}" is already used by server "${other}"; names must be unique`);
+      else fixedNames.set(server.name, key);
+    }
+    const region = server.region ?? (args.regions?.length ? args.regions[spread++ % args.regions.length] : defaults.region);
     const merged: GameServerArgs = {
-      gameType: server.gameType ?? args.defaults.gameType ?? "",
+      gameType: server.gameType ?? defaults.gameType ?? "",
       region: region ?? "",
-      configuration: { ...args.defaults.configuration, ...server.configuration },
-      ...pick(server, args.defaults),
+      configuration: { ...defaults.configuration, ...server.configuration },
+      ...pick(server, defaults),
     };
     for (const f of checkInputs({}, plainValues(merged)).failures) problems.push(`server "${key}": ${f.reason}`);
     out[key] = merged;
   }
-  if (entries.length === 0) problems.push("the fleet declares no server: give `servers` or `count`");
-  if (problems.length > 0) throw new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length > 0) throw fail();
   return out;
+}
+
+/** The most servers one fleet declares. @default 1000 */
+export const MAX_FLEET_SIZE = 1000;
+const FLEET_ARGS = ["defaults", "servers", "count", "nameTemplate", "regions"];
+const SERVER_SETTINGS = [
+  "gameType",
+  "region",
+  "configuration",
+  "autoStop",
+  "autostopMinutes",
+  "rconPassword",
+  "serverPassword",
+  "waitForRunning",
+  "readyTimeoutSeconds",
+];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** One problem per key of `value` that is not in `known`, naming where it is. */
+function unknownKeys(where: string, value: object, known: readonly string[]): string[] {
+  return Object.keys(value)
+    .filter((k) => !known.includes(k))
+    .map((k) => `${where}: ${k} is not a setting here (settings: ${known.join(", ")})`);
 }
 
 /** The optional settings, the server's value over the default's, unset ones left out. */

@@ -82,7 +82,8 @@ export function checkInputs(
     for (const issue of settings.error.issues) {
       if (issue.code === "unrecognized_keys") {
         for (const key of issue.keys) {
-          failures.push({ property: key, reason: `${key} is not an input of GameServer (inputs: ${INPUT_NAMES.join(", ")})` });
+          const property = key === "" ? '""' : key;
+          failures.push({ property, reason: `${property} is not an input of GameServer (inputs: ${INPUT_NAMES.join(", ")})` });
         }
         continue;
       }

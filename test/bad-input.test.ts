@@ -1,0 +1,130 @@
+import fc from "fast-check";
+import { resolveFleet } from "pulumi-gameservers";
+import { check } from "pulumi-gameservers/handlers";
+import { UNKNOWN } from "pulumi-gameservers/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { RequestValidationError } from "../sdk/index.js";
+import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
+import { serializedProvider, useProviderHost } from "./helpers/provider-host.js";
+
+const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
+const INPUT_KEYS = [
+  "name",
+  "autoNamePrefix",
+  "gameType",
+  "region",
+  "configuration",
+  "autoStop",
+  "autostopMinutes",
+  "rconPassword",
+  "serverPassword",
+  "waitForRunning",
+  "readyTimeoutSeconds",
+  "adoptServerId",
+];
+
+/** Random GameServer inputs: known keys with wrong or right values, unknown keys, unknowns of a preview. */
+const anyInputs = fc.dictionary(
+  fc.oneof(fc.constantFrom(...INPUT_KEYS), fc.string({ maxLength: 12 })),
+  fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constant(UNKNOWN),
+    fc.constantFrom("cs2", "eu-central-1", "us-east-1", "Europe", ""),
+    fc.constant(CONFIGURATION),
+    fc.record({ maxPlayers: fc.oneof(fc.integer(), fc.string()), startingMap: fc.string(), tickrate: fc.integer() }, { requiredKeys: [] }),
+  ),
+  { maxKeys: 8 },
+);
+
+/** Every failure must say which field and why: a non-empty property the reason itself names. */
+function expectNamedFailures(failures: { property: string; reason: string }[]) {
+  for (const f of failures) {
+    expect(f.property).not.toBe("");
+    expect(f.reason.length).toBeGreaterThan(f.property.length);
+    if (f.property !== "(inputs)") expect(f.reason).toContain(f.property);
+  }
+}
+
+describe("check() on random input", () => {
+  it("never throws, and every failure names the field and the reason (property-based)", async () => {
+    await fc.assert(
+      fc.asyncProperty(anyInputs, anyInputs, async (olds, news) => {
+        const { failures, inputs } = await check(olds, news);
+        expectNamedFailures(failures);
+        expect(Object.values(inputs)).not.toContain(undefined);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("names an unknown input key as the failing property", async () => {
+    const { failures } = await check({}, { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION, foo: 1, tickRate: 128 });
+    expect(failures.map((f) => f.property).sort()).toEqual(["foo", "tickRate"]);
+    expect(failures[0]!.reason).toMatch(/^foo is not an input of GameServer \(inputs: name, gameType, region, configuration, /);
+  });
+});
+
+describe("check() through Pulumi's dynamic-provider host", () => {
+  const env = useEmulator();
+  const fixture = useProviderHost(env);
+  let provider: string;
+  beforeAll(async () => {
+    provider = await serializedProvider();
+  });
+
+  it("answers random input without an API call, naming each failing field", async () => {
+    const samples = fc.sample(anyInputs, { numRuns: 150, seed: 8 });
+    for (const news of samples) {
+      const { failures } = await fixture.host.check("fuzz", {}, { ...news, __provider: provider });
+      expectNamedFailures(failures);
+    }
+    expect((await env.control.stats()).requests.total).toBe(0);
+  });
+});
+
+describe("fleet definitions are refused before any work", () => {
+  const defaults = { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION };
+  const refused = (args: unknown) => {
+    try {
+      resolveFleet("cup", args as never);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "accepted";
+  };
+
+  it("names unknown keys of the fleet, its defaults and its servers", () => {
+    const message = refused({ defaults: { ...defaults, tickRate: 128 }, servers: { a: { bogus: 1 } }, size: 3 });
+    expect(message).toContain("the fleet: size is not a setting here");
+    expect(message).toContain("defaults: tickRate is not a setting here");
+    expect(message).toContain('server "a": bogus is not a setting here');
+  });
+
+  it("refuses a count without defaults with a clear message, not a TypeError", () => {
+    const message = refused({ count: 2 });
+    expect(message).toMatch(/^GameServerFleet "cup" is invalid:/);
+    expect(message).toContain('server "server-1": gameType is required');
+  });
+
+  it("refuses an oversized count at once, without building it", () => {
+    const started = performance.now();
+    expect(refused({ defaults, count: 100_000 })).toContain("count must be a whole number from 0 to 1000, got 100000");
+    expect(refused({ defaults, count: "2" })).toContain('count must be a whole number from 0 to 1000, got "2"');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("refuses two servers with the same fixed name", () => {
+    const message = refused({ defaults, servers: { a: { name: "Final" }, b: { name: "Final" } } });
+    expect(message).toContain('server "b": the name "Final" is already used by server "a"');
+  });
+});
+
+describe("server ids are single path segments", () => {
+  const env = useEmulator();
+  it.each([".", "..", "a/b", "../x", ""])("refuses %j before anything is sent", async (id) => {
+    for (const call of [() => env.client.gameServers.get(id), () => env.client.gameServers.delete(id)]) {
+      await expect(call()).rejects.toBeInstanceOf(RequestValidationError);
+    }
+    expect((await env.control.stats()).requests.total).toBe(0);
+  });
+});
