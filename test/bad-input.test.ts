@@ -75,10 +75,18 @@ describe("check() through Pulumi's dynamic-provider host", () => {
   it("answers random input without an API call, naming each failing field", async () => {
     const samples = fc.sample(anyInputs, { numRuns: 150, seed: 8 });
     for (const news of samples) {
-      const { failures } = await fixture.host.check("fuzz", {}, { ...news, __provider: provider });
+      const secret = `s3cret-${Math.random().toString(36).slice(2)}`;
+      const { failures } = await fixture.host.check(
+        "fuzz",
+        {},
+        { ...news, rconPassword: secret, serverPassword: secret, __provider: provider },
+      );
       expectNamedFailures(failures);
+      // A refused password is never echoed back.
+      expect(JSON.stringify(failures)).not.toContain(secret);
     }
     expect((await env.control.stats()).requests.total).toBe(0);
+    expect(fixture.host.output).not.toContain(env.emulator.apiKey);
   });
 });
 

@@ -58,6 +58,14 @@ interface Lane {
   host: ProviderHost;
   journalDir: string;
   apiKey: string;
+  /** The API keys and every password of the scenario: none may appear in what a run shows. */
+  secrets: Set<string>;
+}
+
+/** Problems if anything a run showed (host output, errors, outputs not marked secret, the provider text) holds a secret. */
+function leaks(lane: Lane, engine: MiniEngine, provider: string): string[] {
+  const shown = [lane.host.output, provider, ...engine.shown].join("\n");
+  return [...lane.secrets].filter((secret) => shown.includes(secret)).map((secret) => `a secret (${secret.slice(0, 3)}...) was shown`);
 }
 
 interface Scenario {
@@ -84,7 +92,13 @@ function program(version: 1 | 2, tag: string): DeclaredServer[] {
     },
     {
       name: "final",
-      inputs: { ...base, name: `Grand Final ${tag}`, region: version === 1 ? "us-east-1" : "us-west-2", configuration: CONFIGURATION },
+      inputs: {
+        ...base,
+        name: `Grand Final ${tag}`,
+        region: version === 1 ? "us-east-1" : "us-west-2",
+        configuration: CONFIGURATION,
+        serverPassword: `join-${tag}`,
+      },
     },
   ];
 }
@@ -93,7 +107,10 @@ function program(version: 1 | 2, tag: string): DeclaredServer[] {
 async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, string>, destroyed: boolean): Promise<string[]> {
   const problems: string[] = [];
   const live = [];
-  for await (const s of lane.client.gameServers.list({ pageSize: 100 }, { maxRetries: 5 })) live.push(s);
+  for await (const s of lane.client.gameServers.list({ pageSize: 100, includeDeleted: true }, { maxRetries: 5 })) {
+    for (const secret of [s.rconPassword, s.serverPassword]) if (secret) lane.secrets.add(secret);
+    if (s.deletedAt === null) live.push(s);
+  }
   for (const [id, name] of foreign) {
     const s = live.find((x) => x.id === id);
     if (!s) problems.push(`foreign server ${id} was deleted`);
@@ -150,6 +167,7 @@ function faultScenario(call: Call, faultName: string, sustained: boolean): Scena
       await lane.control.call("DELETE", "/_emulator/faults");
       for (let attempt = 0; attempt < 3 && engine.state.length > 0; attempt++) await engine.destroy();
       problems.push(...(await invariant(lane, engine, foreign, true)).map((p) => `after destroy: ${p}`));
+      problems.push(...leaks(lane, engine, provider));
       return problems;
     },
   };
@@ -171,6 +189,7 @@ function special(
       await lane.control.call("DELETE", "/_emulator/faults");
       for (let attempt = 0; attempt < 3 && (attempt === 0 || engine.state.length > 0); attempt++) await engine.destroy();
       problems.push(...(await invariant(lane, engine, foreign, true)).map((p) => `after destroy: ${p}`));
+      problems.push(...leaks(lane, engine, provider));
       return problems;
     },
   };
@@ -213,6 +232,7 @@ const SPECIALS: Scenario[] = [
     if (await running) problems.push("up succeeded with a revoked key");
     // The next `pulumi up` with a new key: a new provider host, as the engine starts one per run.
     lane.apiKey = await lane.control.key("org_demo", ["game-servers:read", "game-servers:write"]);
+    lane.secrets.add(lane.apiKey);
     await lane.client.close();
     lane.client = new GameServersClient({ apiKey: lane.apiKey, baseUrl: lane.emulator.url });
     await lane.host.stop();
@@ -300,6 +320,7 @@ describe("fault matrix", () => {
         client: new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url }),
         journalDir: mkdtempSync(path.join(tmpdir(), "gameservers-journal-")),
         apiKey: emulator.apiKey,
+        secrets: new Set<string>(),
       } as Lane;
       lane.host = await startHost(lane);
       lanes.push(lane);
@@ -331,6 +352,8 @@ describe("fault matrix", () => {
           const scenario = scenarios[i]!;
           // Each scenario starts from a clean API: servers, faults, counters and settings reset.
           await lane.control.reset();
+          lane.host.output = "";
+          lane.secrets = new Set([lane.emulator.apiKey]);
           if (lane.apiKey !== lane.emulator.apiKey) {
             lane.apiKey = lane.emulator.apiKey;
             await lane.client.close();

@@ -31,6 +31,8 @@ export class MiniEngine {
   state: StateEntry[] = [];
   /** Every error of the last run. */
   errors: string[] = [];
+  /** Every error of every run, and every output the engine would show: what a user sees. */
+  readonly shown: string[] = [];
 
   constructor(
     public host: ProviderHost,
@@ -40,6 +42,23 @@ export class MiniEngine {
   /** `pulumi up`: true when every step succeeded. */
   async up(program: DeclaredServer[]): Promise<boolean> {
     this.errors = [];
+    try {
+      return await this.#up(program);
+    } finally {
+      this.#record();
+    }
+  }
+
+  /** What a user sees of a run: its errors, and the outputs not marked secret. */
+  #record(): void {
+    this.shown.push(...this.errors);
+    for (const e of this.state) {
+      const { rconPassword: _r, serverPassword: _s, createIntent: _c, ...visible } = e.outputs;
+      this.shown.push(JSON.stringify(visible));
+    }
+  }
+
+  async #up(program: DeclaredServer[]): Promise<boolean> {
     for (const entry of this.state.filter((e) => e.pendingDelete)) await this.#delete(entry);
     for (const declared of program) {
       const news = { ...declared.inputs, __provider: this.provider };
@@ -82,6 +101,14 @@ export class MiniEngine {
   /** `pulumi refresh`: read every resource; a blank id drops it. */
   async refresh(): Promise<boolean> {
     this.errors = [];
+    try {
+      return await this.#refresh();
+    } finally {
+      this.#record();
+    }
+  }
+
+  async #refresh(): Promise<boolean> {
     for (const entry of [...this.state]) {
       try {
         const read = await this.host.read(entry.name, entry.id, entry.outputs);
@@ -98,6 +125,7 @@ export class MiniEngine {
   async destroy(): Promise<boolean> {
     this.errors = [];
     for (const entry of [...this.state].reverse()) await this.#delete(entry);
+    this.#record();
     return this.errors.length === 0;
   }
 
