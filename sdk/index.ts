@@ -1,4 +1,16 @@
 export { type ClientOptions, DEFAULT_BASE_URL, DEFAULT_CONSOLE_BASE_URL, GameServersClient } from "./client.js";
+export {
+  type ConsoleConnectOptions,
+  ConsoleDaemonError,
+  type ConsoleEvent,
+  ConsoleFrameError,
+  ConsoleReadOnlyError,
+  ConsoleServerDeletedError,
+  ConsoleServerSuspendedError,
+  type ConsoleStream,
+  ConsoleStreamClosedError,
+  ConsoleTokenError,
+} from "./console-stream.js";
 export * from "./errors.js";
 export { PagePromise } from "./pagination.js";
 export {

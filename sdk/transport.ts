@@ -136,6 +136,11 @@ export class Transport {
     return this.#config.consoleBaseUrl;
   }
 
+  /** The dispatcher every request goes through; the console websocket connects through it too. */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
   /** Closes the pool this transport created (a dispatcher passed in is left to its owner). */
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();

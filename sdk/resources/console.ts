@@ -1,3 +1,4 @@
+import { type ConsoleConnectOptions, type ConsoleStream, LiveConsoleStream } from "../console-stream.js";
 import { GameServersError } from "../errors.js";
 import { ConsoleBootstrapResponse, ConsoleCommandRequest, ConsoleCommandResponse, LatestLogResponse } from "../schemas/index.js";
 import { path, type RequestOptions, type Transport } from "../transport.js";
@@ -60,6 +61,31 @@ export class Console {
       );
     }
     return { serverId: res.server_id, socketUrl: res.websocket.socket_url, token: res.websocket.token };
+  }
+
+  /**
+   * Opens a live console stream: a websocket through this client's dispatcher, authenticated
+   * with {@link bootstrap} data, refreshed on the same socket when the token expires, and
+   * reconnected (capped exponential backoff with jitter, fresh bootstrap data) when the socket
+   * drops, resuming with a replay that never repeats a delivered line. Close codes 4004 (server
+   * deleted) and 4003 (suspended) end it with a typed error; so do bootstrap errors retrying
+   * cannot fix (`AuthenticationError` for a revoked key, `InsufficientScopeError`,
+   * `NotFoundError`). A `game-console:read` key gets a read-only stream.
+   */
+  connect(id: string, options: ConsoleConnectOptions = {}): ConsoleStream {
+    const validId = serverId("console.connect", id);
+    const t = this.#t;
+    return new LiveConsoleStream(
+      {
+        bootstrap: (sid, o) => this.bootstrap(sid, o),
+        sendCommand: (sid, command, o) => this.sendCommand(sid, command, o),
+        validateCommand: (command) => validate("console.send", ConsoleCommandRequest, { command }),
+        dispatcher: t.dispatcher,
+        clock: t.clock,
+      },
+      validId,
+      options,
+    );
   }
 
   /** Sends one console command (`POST /v1/hosting/game/console/{id}/command`). Never retried blindly. */
