@@ -464,13 +464,15 @@ export class EmulatorState extends EventEmitter {
 
   /**
    * The one place a status changes. The boot path only moves forward (pending, allocating,
-   * starting, running); a step that would move back is refused loudly, never applied.
+   * starting, running); a step that would move back is refused and reported, never applied
+   * (and never thrown: it runs in timers, where a throw would end the emulator).
    */
   #setStatus(record: ServerRecord, status: string): void {
     const from = BOOT_ORDER.indexOf(record.wire.status);
     const to = BOOT_ORDER.indexOf(status);
     if (from >= 0 && to >= 0 && to < from) {
-      throw new Error(`emulator state machine: ${record.wire.id} may not move from ${record.wire.status} back to ${status}`);
+      console.error(`[emulator] refused to move ${record.wire.id} from ${record.wire.status} back to ${status}`);
+      return;
     }
     record.wire.status = status;
     record.wire.updatedAt = this.#iso();

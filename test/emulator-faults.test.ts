@@ -1,0 +1,105 @@
+import { connect } from "node:net";
+import { describe, expect, it } from "vitest";
+import { AmbiguousRequestError, AuthenticationError, InvalidResponseError, RateLimitError } from "../sdk/index.js";
+import { cs2, useEmulator } from "./helpers/emulator.js";
+
+describe("emulator faults for the reliability matrix", () => {
+  const env = useEmulator();
+
+  it("commitThenDrop creates the server and closes the connection unanswered", async () => {
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", commitThenDrop: true });
+    await expect(env.client.gameServers.create(cs2("dropped"))).rejects.toBeInstanceOf(AmbiguousRequestError);
+    expect((await env.client.gameServers.list()).items.map((s) => s.name)).toEqual(["dropped"]);
+  });
+
+  it("truncatedBody carries the write out and answers a 2xx that does not parse", async () => {
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", truncatedBody: true });
+    await expect(env.client.gameServers.create(cs2("cut"))).rejects.toBeInstanceOf(InvalidResponseError);
+    expect((await env.client.gameServers.list()).total).toBe(1);
+  });
+
+  it("commitThenDelayMs answers after the write: slower than a short client timeout", async () => {
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", commitThenDelayMs: 400 });
+    const client = env.clientWith(env.emulator.apiKey);
+    await expect(client.gameServers.create(cs2("slow"), { timeout: 100 })).rejects.toBeInstanceOf(AmbiguousRequestError);
+    expect((await env.client.gameServers.list()).total).toBe(1);
+  });
+
+  it("a status fault can carry Retry-After", async () => {
+    await env.control.fault({ method: "GET", route: "/v1/game-servers", status: 429, retryAfterSeconds: 7 });
+    const error = await env.client.gameServers.list({}, { maxRetries: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).headers["retry-after"]).toBe("7");
+  });
+
+  it("refuses a fault with two kinds, or Retry-After without a status", async () => {
+    const both = await env.control.call("POST", "/_emulator/faults", {
+      method: "GET",
+      route: "/v1/game-servers",
+      drop: true,
+      truncatedBody: true,
+    });
+    expect(both.status).toBe(400);
+    const orphan = await env.control.call("POST", "/_emulator/faults", {
+      method: "GET",
+      route: "/v1/game-servers",
+      drop: true,
+      retryAfterSeconds: 1,
+    });
+    expect(orphan.status).toBe(400);
+  });
+
+  it("a revoked key is refused from the next request on; reset brings the seeded key back", async () => {
+    const key = await env.control.key("org_demo", ["game-servers:read"]);
+    const client = env.clientWith(key);
+    expect((await client.gameServers.list()).total).toBe(0);
+    expect((await env.control.call("POST", "/_emulator/keys/revoke", { apiKey: key })).body).toEqual({ ok: true });
+    await expect(client.gameServers.list()).rejects.toBeInstanceOf(AuthenticationError);
+    await env.control.call("POST", "/_emulator/keys/revoke", { apiKey: env.emulator.apiKey });
+    await expect(env.client.gameServers.list()).rejects.toBeInstanceOf(AuthenticationError);
+    await env.control.reset();
+    expect((await env.client.gameServers.list()).total).toBe(0);
+  });
+
+  it("a skewed clock shows in timestamps and in the Date header the SDK reads", async () => {
+    await env.control.config({ clockOffsetMs: -600_000 });
+    const before = Date.now();
+    const server = await env.client.gameServers.create(cs2("skewed"));
+    expect(Date.parse(server.createdAt) - before).toBeLessThan(-590_000);
+    expect(env.client.apiClockOffsetMs).toBeGreaterThan(-602_000);
+    expect(env.client.apiClockOffsetMs).toBeLessThan(-598_000);
+  });
+
+  it("a server's boot only moves forward, even when the event loop stalls past both steps", async () => {
+    await env.control.config({ bootDelayMs: 40 });
+    const servers = await Promise.all(Array.from({ length: 20 }, (_, i) => env.client.gameServers.create(cs2(`boot-${i}`))));
+    // Stall the loop past both boot steps of every server: both become due at once.
+    const until = Date.now() + 120;
+    while (Date.now() < until) {}
+    await new Promise((r) => setTimeout(r, 100));
+    const statuses = await Promise.all(servers.map((s) => env.client.gameServers.get(s.id)));
+    expect(new Set(statuses.map((s) => s.status))).toEqual(new Set(["running"]));
+  });
+
+  it("malformed HTTP never ends the process: each gets an error answer", async () => {
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(env.emulator.port, "127.0.0.1", () => socket.end(text));
+        let out = "";
+        socket.on("data", (d) => (out += d));
+        socket.on("close", () => resolve(out));
+        socket.on("error", () => resolve(out));
+      });
+    expect(await raw("GARBAGE\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw("GET /v1/game-servers/%E0%A4%A HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 (400|401|404)/,
+    );
+    expect(
+      await raw(
+        `POST /v1/game-servers HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nauthorization: Bearer ${env.emulator.apiKey}\r\nconnection: close\r\n\r\n{{{{{`,
+      ),
+    ).toMatch(/^HTTP\/1\.1 400/);
+    // Still serving.
+    expect((await env.client.gameServers.list()).total).toBe(0);
+  });
+});
