@@ -1,0 +1,187 @@
+/**
+ * The package as a user gets it before it is on the registry: `npm pack`, the tarball next to a
+ * project's package.json, `npm install` from it (dependencies from the registry), and programs run
+ * against the emulator from inside that project. Each example's documented install and CI steps
+ * run here as written, in a temporary copy.
+ */
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import yaml from "js-yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "./helpers/provider-host.js";
+
+/**
+ * npm and node as a user's shell runs them: this Node.js first on PATH (the one the project pins),
+ * none of the npm_* variables of the `npm test` that runs us, and a warm cache used first.
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
+  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
+  env.npm_config_prefer_offline = "true";
+  env.npm_config_audit = "false";
+  env.npm_config_fund = "false";
+  env.npm_config_update_notifier = "false";
+  return env;
+}
+
+/** Runs a command line as `sh -c` would (the docs' lines are shell lines); rejects with its output on failure. */
+function sh(line: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(line, { cwd, env: userEnv(), shell: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`\`${line}\` in ${cwd} exited ${code}:\n${out}`))));
+  });
+}
+
+/** The lines of a markdown section's first sh block that run npm: what a test can run of the docs. */
+function npmLines(markdown: string): string[] {
+  const block = /```sh\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
+  return block
+    .split("\n")
+    .map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter((l) => l.startsWith("npm "));
+}
+
+/**
+ * Written into a project: deploys its program (the project directory) on a fresh emulator with the
+ * offline runner from the INSTALLED package, prints what happened as JSON, and tears it down.
+ */
+const CHECK = `
+import { startEmulator } from "pulumi-gameservers/emulator";
+import { GameServersClient } from "pulumi-gameservers/sdk";
+import { runOffline } from "pulumi-gameservers/testing";
+const [project, config = "{}"] = process.argv.slice(2);
+const emulator = await startEmulator();
+const client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
+try {
+  const run = await runOffline({ program: process.cwd(), project, apiUrl: emulator.url, apiKey: emulator.apiKey,
+    config: JSON.parse(config), secretKeys: Object.keys(JSON.parse(config)), pollIntervalMs: 50 });
+  const servers = (await client.gameServers.list()).items.map((s) => ({ status: s.status, connectUrl: s.connectUrl }));
+  await run.destroy();
+  const left = (await client.gameServers.list()).total;
+  console.log(JSON.stringify({ outputs: run.outputs, servers, left }));
+} finally {
+  await client.close();
+  await emulator.close();
+}
+`;
+
+interface Checked {
+  outputs: Record<string, unknown>;
+  servers: { status: string; connectUrl: string | null }[];
+  left: number;
+}
+
+async function deployOffline(project: string, name: string, config: Record<string, string> = {}): Promise<Checked> {
+  await writeFile(path.join(project, "offline-check.mjs"), CHECK);
+  const out = await sh(`node offline-check.mjs ${name} '${JSON.stringify(config)}'`, project);
+  return JSON.parse(out.trim().split("\n").at(-1)!) as Checked;
+}
+
+describe("the packed package, installed as its docs say", () => {
+  let work: string;
+  let tarball: string;
+  let shipped: string[];
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "gs-install-"));
+    // `npm pack` of the built package (npm test builds first), as a user makes it from a clone.
+    const packed = JSON.parse(await sh(`npm pack --json --pack-destination "${work}"`, ROOT)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    tarball = path.join(work, packed[0]!.filename);
+    shipped = packed[0]!.files.map((f) => f.path);
+  }, 60_000);
+  afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
+
+  /** A copy of an example (or files) with the tarball placed next to its package.json, as the docs say. */
+  async function project(name: string, from?: string): Promise<string> {
+    const dir = path.join(work, name);
+    if (from) await cp(from, dir, { recursive: true });
+    await cp(tarball, path.join(dir, path.basename(tarball)));
+    return dir;
+  }
+
+  it("is named as the docs' file: dependencies expect", () => {
+    expect(path.basename(tarball)).toBe("pulumi-gameservers-0.1.0.tgz");
+  });
+
+  it("ships the built package and the docs it links to, not the benches, the API reference or the sources", () => {
+    expect(shipped).toEqual(expect.arrayContaining(["package.json", "README.md", "sdk/emulator/README.md", "dist/provider/index.js"]));
+    expect(shipped.filter((f) => /^dist\/(bench|api)\/|\.tsbuildinfo$|^(sdk|provider|test|examples)\/.*\.ts$/.test(f))).toEqual([]);
+  });
+
+  it("has source maps that carry their sources: no map points at a file the tarball lacks", async () => {
+    const maps = shipped.filter((f) => f.endsWith(".js.map"));
+    expect(maps.length).toBeGreaterThan(10);
+    for (const file of maps) {
+      const map = JSON.parse(await readFile(path.join(ROOT, file), "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+      map.sources.forEach((source, i) => {
+        const inTarball = shipped.includes(path.posix.join(path.posix.dirname(file), source));
+        expect(inTarball || typeof map.sourcesContent?.[i] === "string", `${file}: ${source}`).toBe(true);
+      });
+    }
+  });
+
+  it.concurrent("README, A first deployment: the three files are examples/quickstart's; npm install in a project with the tarball; the program runs on the emulator", async () => {
+    const readme = await readFile(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("## A first deployment"),
+      readme.indexOf("\n## ", readme.indexOf("## A first deployment") + 1),
+    );
+    const files = new Map([...section.matchAll(/^`([\w.]+)`:\n```\w+\n([\s\S]*?)```/gm)].map((m) => [m[1]!, m[2]!]));
+    expect([...files.keys()]).toEqual(["Pulumi.yaml", "package.json", "index.ts"]);
+    const dir = await project("first-deployment");
+    for (const [name, text] of files) {
+      expect(text, name).toBe(await readFile(path.join(ROOT, "examples/quickstart", name), "utf8"));
+      await writeFile(path.join(dir, name), text);
+    }
+    const lines = npmLines(section.slice(section.indexOf("`index.ts`:")));
+    expect(lines).toEqual(["npm install"]);
+    for (const line of lines) {
+      const out = await sh(line, dir);
+      expect(out).not.toMatch(/install-scripts/); // allowScripts answers npm's question
+    }
+    const { outputs, servers, left } = await deployOffline(dir, "quickstart");
+    expect(servers).toEqual([{ status: "running", connectUrl: expect.stringMatching(/^steam:\/\/connect\//) }]);
+    expect(outputs.connectUrl).toBe(servers[0]!.connectUrl);
+    expect(left).toBe(0);
+  }, 180_000);
+
+  it.concurrent("examples/tournament: its README's install in a copy, then the event on the emulator", async () => {
+    const dir = await project("tournament", path.join(ROOT, "examples/tournament"));
+    const lines = npmLines(await readFile(path.join(dir, "README.md"), "utf8"));
+    expect(lines).toEqual(["npm install"]);
+    for (const line of lines) await sh(line, dir);
+    // js-yaml as pinned (a js-yaml 5 broke the example's default import).
+    const yamlVersion = JSON.parse(await readFile(path.join(dir, "node_modules/js-yaml/package.json"), "utf8")).version as string;
+    expect(yamlVersion).toMatch(/^4\./);
+    const { outputs, servers, left } = await deployOffline(dir, "tournament", { "tournament:serverPassword": "finals" });
+    expect(outputs.serverCount).toBe(7);
+    expect(servers.map((s) => s.status)).toEqual(Array(7).fill("running"));
+    expect(left).toBe(0);
+  }, 180_000);
+
+  it.concurrent("examples/gitops: set up in infra/ as its README says, the workflow's preview steps (npm ci, npm test) pass as written", async () => {
+    const infra = await project("gitops/infra", path.join(ROOT, "examples/gitops"));
+    const workflow = yaml.load(await readFile(path.join(infra, ".github/workflows/gameservers.yml"), "utf8")) as {
+      jobs: { preview: { defaults: { run: { "working-directory": string } }; steps: { run?: string }[] } };
+    };
+    expect(workflow.jobs.preview.defaults.run["working-directory"]).toBe("infra");
+    const steps = workflow.jobs.preview.steps.flatMap((s) => (s.run ? [s.run] : []));
+    expect(steps).toEqual(["npm ci", "npm test"]);
+    for (const step of steps) await sh(step, infra);
+    // npm ci installed the tarball beside it (the lockfile keeps no hash of it), not an older one from npm's cache.
+    const file = "dist/sdk/emulator/bin.js";
+    expect(await readFile(path.join(infra, "node_modules/pulumi-gameservers", file), "utf8")).toBe(
+      await readFile(path.join(ROOT, file), "utf8"),
+    );
+  }, 180_000);
+});
