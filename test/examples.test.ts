@@ -5,8 +5,8 @@ import yaml from "js-yaml";
 import { GameServer } from "pulumi-gameservers";
 import { runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
-import { cs2, useEmulator } from "./helpers/emulator.js";
-import { ROOT } from "./helpers/provider-host.js";
+import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
+import { ProviderHost, ROOT, serializedProvider } from "./helpers/provider-host.js";
 
 describe("the examples, run end to end against the emulator by the offline runner", () => {
   const env = useEmulator();
@@ -110,6 +110,21 @@ describe("the examples, run end to end against the emulator by the offline runne
     const servers = (await env.client.gameServers.list()).items;
     expect(servers.every((s) => s.status === "running" && s.autoStop && s.autostopMinutes === 45)).toBe(true);
     await run.destroy();
+  });
+
+  it("gitops README: a key in stack config wins over GAMESERVERS_API_KEY in the environment", async () => {
+    const host = await ProviderHost.start(ROOT, { GAMESERVERS_API_KEY: "gsk_not_this_one" });
+    try {
+      await host.configure({ "gameservers:apiKey": env.emulator.apiKey, "gameservers:apiUrl": env.emulator.url });
+      const { rconPassword: _, ...configuration } = CS2_CONFIG;
+      const news = { autoNamePrefix: "k", gameType: "cs2", region: "eu-west-1", configuration, __provider: await serializedProvider() };
+      const { inputs } = await host.check("k", {}, news);
+      const { id, outs } = await host.create("k", inputs);
+      expect(outs.status).toBe("running");
+      await host.delete("k", id, outs);
+    } finally {
+      await host.stop();
+    }
   });
 
   it("GameServer.get reads an existing server, and destroy leaves it alone", async () => {
