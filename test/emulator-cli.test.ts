@@ -82,24 +82,6 @@ describe("gameservers-emulator (the bin, run as a process)", () => {
       child.kill("SIGINT");
     }
   });
-
-  it("on loopback (the default) prints no warning", async () => {
-    const child = spawn(process.execPath, [BIN, "--port", "0"], { cwd: ROOT });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const stdout = await new Promise<string>((resolve) => {
-      let text = "";
-      child.stdout.on("data", (d) => {
-        text += d;
-        if (text.includes("GAMESERVERS_API_KEY=")) resolve(text);
-      });
-    });
-    const exited = new Promise((resolve) => child.on("exit", resolve));
-    child.kill("SIGINT");
-    await exited;
-    expect(stdout).toMatch(/^Game servers API emulator listening on http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(stderr).toBe("");
-  });
 });
 
 describe("startEmulator options", () => {

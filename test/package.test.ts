@@ -37,9 +37,11 @@ describe("the package's entry points", () => {
     expect(await run(process.execPath, ["-e", script], ROOT)).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED\n");
   });
 
-  it("ships a bin that starts the emulator and prints a ready key", async () => {
+  it("ships a bin that starts the emulator on loopback, prints a ready key and no warning, and stops on Ctrl-C", async () => {
     const { spawn } = await import("node:child_process");
     const child = spawn(process.execPath, ["dist/sdk/emulator/bin.js", "--port", "0"], { cwd: ROOT });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
     const out = await new Promise<string>((resolve) => {
       let text = "";
       child.stdout.on("data", (d) => {
@@ -47,9 +49,12 @@ describe("the package's entry points", () => {
         if (text.includes("GAMESERVERS_API_KEY=")) resolve(text);
       });
     });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGINT");
+    expect(await exited).toBe(0);
     expect(out).toMatch(
       /listening on http:\/\/127\.0\.0\.1:\d+\nexport GAMESERVERS_API_URL=http:\/\/127\.0\.0\.1:\d+\nexport GAMESERVERS_API_KEY=gsk_emu_/,
     );
+    expect(stderr).toBe("");
   });
 });
