@@ -4,7 +4,13 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consoleCommand } from "../sdk/cli/commands/console.js";
+import { get } from "../sdk/cli/commands/get.js";
+import { list } from "../sdk/cli/commands/list.js";
+import { logs } from "../sdk/cli/commands/logs.js";
+import { orphans } from "../sdk/cli/commands/orphans.js";
 import { watch } from "../sdk/cli/commands/watch.js";
 import type { Context } from "../sdk/cli/context.js";
 import { GAME_SERVER_TYPE } from "../sdk/cli/orphans.js";
@@ -20,12 +26,17 @@ const MAIN = join(ROOT, "dist", "sdk", "cli", "main.js");
 const RCON = "rcon-Secret-7713";
 const JOIN = "join-Secret-7714";
 const WRONG_KEY = "gsk_emu_not-a-key-7715";
+/** Longest a process may run once it should have ended. */
+const EXIT_WITHIN_MS = 20_000;
 
 interface Result {
   code: number | null;
   stdout: string;
   stderr: string;
 }
+
+/** Every process started, killed after the file if still running. */
+const processes = new Set<ChildProcessWithoutNullStreams>();
 
 /** One `gameservers` process: its output so far, and its exit. */
 class Cli {
@@ -36,17 +47,35 @@ class Cli {
 
   constructor(args: string[], env: Record<string, string>) {
     this.child = spawn(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
+    processes.add(this.child);
     this.child.stdout.setEncoding("utf8").on("data", (d: string) => {
       this.stdout += d;
     });
     this.child.stderr.setEncoding("utf8").on("data", (d: string) => {
       this.stderr += d;
     });
-    this.exited = new Promise((res) => this.child.on("close", (code) => res({ code, stdout: this.stdout, stderr: this.stderr })));
+    const exited = new Promise<Result>((res) => this.child.on("close", (code) => res({ code, stdout: this.stdout, stderr: this.stderr })));
+    // A process that hangs fails its test with what it printed, instead of the test's timeout.
+    this.exited = Promise.race([
+      exited,
+      new Promise<never>((_, reject) => {
+        const timer = setTimeout(() => {
+          this.child.kill("SIGKILL");
+          reject(
+            new Error(
+              `gameservers ${args.join(" ")} did not exit within ${EXIT_WITHIN_MS} ms:\n${this.stdout}\n--- stderr:\n${this.stderr}`,
+            ),
+          );
+        }, EXIT_WITHIN_MS);
+        void exited.then(() => clearTimeout(timer));
+      }),
+    ]);
+    // A test that failed before awaiting the exit must not leave an unhandled rejection.
+    this.exited.catch(() => {});
   }
 
   /** Resolves when `stream` matches, rejects after `timeoutMs` with what was seen. */
-  async waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs = 8_000): Promise<void> {
+  async waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this[stream])) {
       if (Date.now() > deadline || this.child.exitCode !== null) {
@@ -67,6 +96,36 @@ const clients: GameServersClient[] = [];
 
 /** A queued server's region: no capacity, so its servers stay pending. */
 const FULL_REGION = "eu-north-1";
+
+/**
+ * Applies a console socket fault once a socket streams its server: `drop`, `close` and the like
+ * act on the sockets open at the time, so this waits until the process under test has one.
+ */
+async function socketFault(fault: { action: string; serverId: string; [k: string]: unknown }): Promise<void> {
+  const deadline = Date.now() + 8_000;
+  for (;;) {
+    const res = await control.call<{ sockets: number }>("POST", "/_emulator/console/faults", fault);
+    if (res.status !== 201) throw new Error(`console fault failed: ${JSON.stringify(res.body)}`);
+    if (res.body.sockets > 0) return;
+    if (Date.now() > deadline) throw new Error(`no console socket streamed ${fault.serverId}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A command's context in this process, for what needs a terminal (a fake one). */
+function fakeContext(env: Record<string, string>, parts: Partial<Context> = {}): Context {
+  const stdout = parts.stdout ?? new PassThrough();
+  const stderr = parts.stderr ?? new PassThrough();
+  return {
+    stdout,
+    stderr,
+    stdin: parts.stdin ?? new PassThrough(),
+    env,
+    signal: new AbortController().signal,
+    print: parts.print ?? ((line) => void stdout.write(`${line}\n`)),
+    warn: parts.warn ?? ((line) => void stderr.write(`${line}\n`)),
+  };
+}
 
 async function tenant() {
   const apiKey = await control.key(`org_${randomUUID().slice(0, 8)}`, [
@@ -103,6 +162,7 @@ beforeAll(async () => {
   control = new Control(emulator.url);
 });
 afterAll(async () => {
+  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await Promise.all(clients.map((c) => c.close()));
   await emulator?.close();
   await rm(tmp, { recursive: true, force: true });
@@ -156,7 +216,7 @@ describe.concurrent("gameservers list and get", () => {
     const t = await tenant();
     const r = await t.cli(["get", "srv_missing"]);
     expect(r).toMatchObject({ code: 1, stdout: "" });
-    expect(r.stderr).toMatch(/^gameservers: 404 NOT_FOUND: Game server srv_missing not found( \(request req_\w+\))?\n$/);
+    expect(r.stderr).toMatch(/^gameservers: 404 NOT_FOUND: Game server srv_missing not found( \(request req_[\w-]+\))?\n$/);
   });
 });
 
@@ -194,14 +254,20 @@ describe.concurrent("gameservers: arguments, credentials and exit codes", () => 
     expect(r).toMatchObject({ code: 0, stdout: "[]\n", stderr: "" });
   });
 
-  it("--help prints each command's usage and exits 0", async () => {
+  it("--help prints the usage and exits 0, for the program and for each command", async () => {
     const t = await tenant();
-    const commands = ["list", "get", "logs", "send", "console", "watch", "orphans"];
-    const runs = await Promise.all(commands.map((command) => t.cli([command, "--help"], { env: {} })));
-    commands.forEach((command, i) => {
-      expect(runs[i]!.code, command).toBe(0);
-      expect(runs[i]!.stdout, command).toMatch(new RegExp(`^Usage: .*gameservers ${command}`, "m"));
+    // As processes: the program's help and one command's; the others in this process.
+    const [top, send] = await Promise.all([t.cli(["--help"], { env: {} }), t.cli(["send", "--help"], { env: {} })]);
+    expect(top).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Usage: gameservers <command>[\s\S]*Exit codes: 0 ok, 1 .* 2 bad arguments, 130 Ctrl-C/),
     });
+    expect(send).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: gameservers send <id>\.\.\. <command>\n/) });
+    for (const command of [list, get, logs, consoleCommand, watch, orphans]) {
+      let out = "";
+      const code = await command.run(["--help"], fakeContext({}, { print: (line) => void (out += `${line}\n`) }));
+      expect([code, out], command.name).toEqual([0, expect.stringMatching(new RegExp(`^Usage: (.* \\| )?gameservers ${command.name}`))]);
+    }
   });
 });
 
@@ -285,6 +351,86 @@ describe.concurrent("gameservers logs", () => {
   });
 });
 
+describe.concurrent("gameservers logs --follow", () => {
+  it("prints the tail, then each new line once, and exits 130 on Ctrl-C", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    await t.client.console.sendCommand(a.id, "say before");
+    const p = t.start(["logs", a.id, "-f", "--tail", "2"]);
+    await p.waitFor("stdout", /Console: before\n/);
+    await t.client.console.sendCommand(a.id, "say after");
+    await p.waitFor("stdout", /Console: after\n/);
+    p.child.kill("SIGINT");
+    const r = await p.exited;
+    expect(r.code).toBe(130);
+    const log = (await t.client.logs.latest(a.id)).content.trimEnd().split("\n");
+    // The last two lines of the log before, then the two lines "say after" added: each once.
+    expect(r.stdout.trimEnd().split("\n")).toEqual([...log.slice(-4)]);
+    expect(log.at(-4)).toMatch(/> say before$/);
+  });
+
+  it("reconnects after a dropped socket, says so on stderr, and prints no line twice", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const p = t.start(["logs", a.id, "-f"]);
+    await t.client.console.sendCommand(a.id, "say one");
+    await p.waitFor("stdout", /Console: one\n/);
+    await socketFault({ action: "drop", serverId: a.id });
+    await p.waitFor("stderr", /reconnect/);
+    await t.client.console.sendCommand(a.id, "say two");
+    await p.waitFor("stdout", /Console: two\n/);
+    p.child.kill("SIGINT");
+    const r = await p.exited;
+    expect(r.code).toBe(130);
+    // Every line of the log, in order, exactly once.
+    expect(r.stdout).toBe((await t.client.logs.latest(a.id)).content);
+  });
+
+  it("exits 1 with a one-line error when the server ends the stream (4004 server deleted)", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const p = t.start(["logs", a.id, "-f"]);
+    await socketFault({ action: "close", code: 4004, reason: "server deleted", serverId: a.id });
+    const r = await p.exited;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`gameservers: The console stream of ${a.id} was closed by the server: 4004 server deleted\n`);
+  });
+});
+
+describe.concurrent("gameservers console", () => {
+  it("streams lines in and sends each typed line; Ctrl-C exits 130", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const p = t.start(["console", a.id]);
+    await p.waitFor("stdout", /Server started: winter-cup-1/);
+    p.child.stdin.write("say hello from the console\n");
+    await p.waitFor("stdout", /\] Console: hello from the console\n/);
+    p.child.stdin.write("changelevel de_mirage\n");
+    await p.waitFor("stdout", /Changing level to de_mirage\n/);
+    p.child.kill("SIGINT");
+    const r = await p.exited;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("[status: running]");
+    expect(r.stdout.match(/Console: hello from the console/g)).toHaveLength(1);
+  });
+
+  it("sends piped input, prints what came back, and exits 0 at its end", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const r = await t.cli(["console", a.id, "--no-replay", "--linger", "500ms"], { input: "status\n" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\] hostname: winter-cup-1\n/);
+    expect(r.stdout).not.toMatch(/Server started/);
+  });
+
+  it("of an unknown server exits 1 with a one-line error", async () => {
+    const t = await tenant();
+    const r = await t.cli(["console", "srv_missing"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gameservers: 404 not_found: [^\n]*\n$/);
+  });
+});
+
 describe.concurrent("gameservers watch", () => {
   it("prints a timestamped snapshot per refresh when not a terminal, and stops after --count", async () => {
     const t = await tenant();
@@ -324,21 +470,11 @@ describe.concurrent("gameservers watch", () => {
     await t.server("winter-cup-1");
     await t.server("winter-cup-2", FULL_REGION);
     let written = "";
-    const controller = new AbortController();
-    const ctx: Context = {
-      stdout: Object.assign(new (await import("node:stream")).PassThrough(), { isTTY: true, columns: 120, rows: 30 }),
-      stderr: process.stderr,
-      stdin: process.stdin,
-      env: t.env(),
-      signal: controller.signal,
-      print: (line) => {
-        written += `${line}\n`;
-      },
-      warn: () => {},
-    };
-    ctx.stdout.on("data", (d: Buffer) => {
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 30 });
+    stdout.on("data", (d: Buffer) => {
       written += d.toString();
     });
+    const ctx = fakeContext(t.env(), { stdout });
     expect(await watch.run(["--interval", "100ms", "--count", "2"], ctx)).toBe(0);
     const frames = written.split("\x1b[H").slice(1);
     expect(written.startsWith("\x1b[2J")).toBe(true);
@@ -439,6 +575,28 @@ describe.concurrent("gameservers orphans", () => {
     expect((await t.client.gameServers.get(left.id)).deletedAt).toBeNull();
   });
 
+  it("--delete asks on a terminal: anything but y deletes nothing, y deletes the orphan", async () => {
+    const t = await tenant();
+    const { left, file } = await scenario(t);
+    const ask = async (answer: string) => {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true });
+      let err = "";
+      const ctx = fakeContext(t.env(), { stdin, warn: (line) => void (err += `${line}\n`) });
+      ctx.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("[y/N]")) stdin.write(`${answer}\n`);
+      });
+      return { code: await orphans.run(["--state", file, "--delete"], ctx), err };
+    };
+    const no = await ask("n");
+    expect(no).toEqual({ code: 0, err: expect.stringContaining("Delete 1 server? [y/N] Nothing deleted.") });
+    expect((await t.client.gameServers.get(left.id)).deletedAt).toBeNull();
+    const yes = await ask("y");
+    expect(yes.code).toBe(0);
+    expect(yes.err).toContain(`Deleted ${left.id} (winter-cup-2)`);
+    expect((await t.client.gameServers.get(left.id)).deletedAt).not.toBeNull();
+  });
+
   it("a state that is not JSON exits 1 without quoting it", async () => {
     const t = await tenant();
     const r = await t.cli(["orphans", "--state", "-"], { input: `{"rconPassword": "${RCON}", oops` });
@@ -471,20 +629,24 @@ describe.concurrent("gameservers never prints a secret", () => {
       }),
     );
     const runs = await Promise.all([
-      t.cli(["list"]),
       t.cli(["list", "--json"]),
       t.cli(["get", a.id]),
       t.cli(["get", a.id, "--json"]),
       t.cli(["logs", a.id]),
-      t.cli(["logs", a.id, "--json"]),
       t.cli(["send", "--name", "winter-*", "status"]),
-      t.cli(["watch", "--count", "1"]),
       t.cli(["watch", "--json", "--count", "1"]),
       t.cli(["orphans", "--state", file, "--json"]),
+      t.cli(["console", a.id, "--json", "--linger", "200ms"], { input: "status\n" }),
+      (async () => {
+        const follow = t.start(["logs", a.id, "-f"]);
+        await follow.waitFor("stdout", /Server started/);
+        follow.child.kill("SIGINT");
+        return follow.exited;
+      })(),
       t.cli(["get", "srv_missing"]),
       t.cli(["list"], { env: t.env({ GAMESERVERS_API_KEY: WRONG_KEY }) }),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 130, 1, 1]);
     for (const r of runs) {
       const all = r.stdout + r.stderr;
       for (const secret of [RCON, JOIN, t.apiKey, WRONG_KEY]) expect(all).not.toContain(secret);

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ConsoleEvent } from "../../console-stream.js";
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -14,7 +15,6 @@ import {
 import type { Command } from "../command.js";
 import { makeClient } from "../context.js";
 import { oneLine, terminalSafe } from "../format.js";
-import { type ConsoleEvent, connect } from "../stream.js";
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -60,7 +60,7 @@ ${COMMON_HELP}`,
     const client = makeClient(values, ctx.env);
     // Ends the stream when input ends (after the linger), without touching Ctrl-C's signal.
     const inputDone = new AbortController();
-    const stream = connect(client, id, { signal: AbortSignal.any([ctx.signal, inputDone.signal]), replay: !values["no-replay"] });
+    const stream = client.console.connect(id, { signal: AbortSignal.any([ctx.signal, inputDone.signal]), replay: !values["no-replay"] });
     let input: ReturnType<typeof createInterface> | undefined;
     try {
       if (!values["read-only"]) {

@@ -1,3 +1,4 @@
+import type { GameServersClient } from "../../client.js";
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -13,7 +14,6 @@ import type { Command } from "../command.js";
 import { type Context, makeClient } from "../context.js";
 import { logLines, oneLine, terminalSafe } from "../format.js";
 import { ReplayDedupe } from "../replay-dedupe.js";
-import { connect } from "../stream.js";
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -79,12 +79,12 @@ ${COMMON_HELP}`,
  */
 async function follow(
   ctx: Context,
-  client: Parameters<typeof connect>[0],
+  client: GameServersClient,
   id: string,
   history: string[],
   emit: (line: string) => void,
 ): Promise<number> {
-  const stream = connect(client, id, { signal: ctx.signal, replay: true });
+  const stream = client.console.connect(id, { signal: ctx.signal, replay: true });
   const dedupe = new ReplayDedupe(history);
   let quiet: NodeJS.Timeout | undefined;
   let warnedGap = false;
