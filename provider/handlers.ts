@@ -8,14 +8,14 @@ import { randomBytes } from "node:crypto";
 import {
   AmbiguousRequestError,
   type GameServer,
-  GameServersClient,
+  type GameServersClient,
   InvalidResponseError,
   NotFoundError,
-  type RequestOptions,
   systemClock,
   type UpdateGameServerRequest,
 } from "../sdk/index.js";
 import { IN_PROGRESS_STATUSES } from "../sdk/schemas/index.js";
+import { callOptions, connect, log, settings } from "./core.js";
 import {
   checkInputs,
   diffInputs,
@@ -27,22 +27,10 @@ import {
   toOutputs,
 } from "./inputs.js";
 import { type CreateIntent, intentOf, Journal, liveServersNamed, serversFrom } from "./reconcile.js";
-import { type WaitOutcome, Watcher } from "./watcher.js";
+import type { WaitOutcome } from "./watcher.js";
 
 /** Statuses of a server that failed to come up: waiting is pointless, replacing is the cure. */
 const FAILED_STATUSES: readonly string[] = ["failed", "error"];
-
-/** Poll interval of the shared watcher when `gameservers:pollIntervalMs` is not set. @default 5000 ms */
-export const DEFAULT_POLL_INTERVAL_MS = 5_000;
-
-interface Settings {
-  apiKey: string | undefined;
-  apiUrl: string | undefined;
-  consoleApiUrl: string | undefined;
-  pollIntervalMs: number;
-  /** Per-request timeout, ms (`gameservers:requestTimeoutMs`). @default the SDK's 60000 */
-  requestTimeoutMs: number | undefined;
-}
 
 /**
  * The id a resource gets in state when its create's outcome stayed unknown (the POST got no
@@ -51,83 +39,9 @@ interface Settings {
  */
 export const UNRESOLVED_PREFIX = "unresolved-create:";
 
-interface Api {
-  client: GameServersClient;
-  watcher: Watcher;
-}
-
-let settings: Settings = readSettings(() => undefined);
-let api: Api | undefined;
-
 type Props = Record<string, unknown>;
 
-/** The subset of the host's config object this provider reads. */
-export interface ConfigureRequest {
-  config: { get(key: string): string | undefined };
-}
-
-/**
- * Reads stack config (`gameservers:apiKey`, `gameservers:apiUrl`, `gameservers:consoleApiUrl`,
- * `gameservers:pollIntervalMs`), falling back to the SDK's environment variables. Credentials
- * arrive here, never through the serialized provider.
- */
-export async function configure(req: ConfigureRequest): Promise<void> {
-  const next = readSettings((key) => req.config.get(`gameservers:${key}`));
-  // The host calls configure once per provider text: unchanged settings keep the client and the
-  // watcher (and every wait in flight on them). Changed ones get new ones; the old client is
-  // never closed under work that may still use it (its idle sockets time out by themselves).
-  if (JSON.stringify(next) === JSON.stringify(settings)) return;
-  settings = next;
-  api = undefined;
-}
-
-function readSettings(get: (key: string) => string | undefined): Settings {
-  const pick = (key: string, envName: string) => nonEmpty(get(key)) ?? nonEmpty(process.env[envName]);
-  const interval = nonEmpty(get("pollIntervalMs")) ?? nonEmpty(process.env.GAMESERVERS_POLL_INTERVAL_MS);
-  const pollIntervalMs = interval === undefined ? DEFAULT_POLL_INTERVAL_MS : Number(interval);
-  if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1) {
-    throw new Error(`gameservers:pollIntervalMs must be a whole number of milliseconds, got ${JSON.stringify(interval)}`);
-  }
-  const timeout = nonEmpty(get("requestTimeoutMs"));
-  const requestTimeoutMs = timeout === undefined ? undefined : Number(timeout);
-  if (requestTimeoutMs !== undefined && (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)) {
-    throw new Error(`gameservers:requestTimeoutMs must be a whole number of milliseconds, got ${JSON.stringify(timeout)}`);
-  }
-  return {
-    apiKey: pick("apiKey", "GAMESERVERS_API_KEY"),
-    apiUrl: pick("apiUrl", "GAMESERVERS_API_URL"),
-    consoleApiUrl: pick("consoleApiUrl", "GAMESERVERS_CONSOLE_API_URL"),
-    pollIntervalMs,
-    requestTimeoutMs,
-  };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const v = value?.trim();
-  return v ? v : undefined;
-}
-
-function connect(): Api {
-  if (api) return api;
-  if (!settings.apiKey) {
-    throw new Error(
-      "No API key for the game servers API: run `pulumi config set --secret gameservers:apiKey <key>` (or set GAMESERVERS_API_KEY)",
-    );
-  }
-  const client = new GameServersClient({
-    apiKey: settings.apiKey,
-    baseUrl: settings.apiUrl,
-    consoleBaseUrl: settings.consoleApiUrl,
-    timeout: settings.requestTimeoutMs,
-  });
-  api = { client, watcher: new Watcher(client, settings.pollIntervalMs) };
-  return api;
-}
-
-/** Progress lines reach `pulumi up` as info lines with no resource attached: name the resource. */
-function log(label: string, message: string): void {
-  console.log(`[gameservers] ${label}: ${message}`);
-}
+export { configure } from "./core.js";
 
 function labelOf(name: unknown, id?: string): string {
   return `GameServer "${typeof name === "string" && name ? name : "?"}"${id ? ` (${id})` : ""}`;
@@ -229,11 +143,6 @@ function journalKey(inputs: ProviderInputs): string {
   return inputs.autoNamePrefix !== undefined ? `auto:${inputs.autoNamePrefix}` : `name:${inputs.name}`;
 }
 
-/** Per-call options of the provider: a 429 is retried until the resource's own deadline. */
-function callOptions(inputs: { readyTimeoutSeconds: number }): RequestOptions {
-  return { deadline: Date.now() + inputs.readyTimeoutSeconds * 1000 };
-}
-
 interface Made {
   server: GameServer;
   /** Set when the POST was sent twice: servers of that intent other than `server` are to be removed. */
@@ -276,7 +185,7 @@ async function createExactlyOnce(client: GameServersClient, inputs: ProviderInpu
       if (!found && !committed && sent === 1) {
         // A write may land after the client gave up on it: give it as long again as the request
         // had (at most 5 s), and look once more before sending again.
-        await systemClock.sleep(Math.min(settings.requestTimeoutMs ?? 5_000, 5_000));
+        await systemClock.sleep(Math.min(settings().requestTimeoutMs ?? 5_000, 5_000));
         found = await findMade(client, intent, inputs, raw, label, error as Error);
       }
       if (found) {
@@ -449,6 +358,7 @@ function waitUntilRunning(server: GameServer, inputs: ProviderInputs): Promise<W
   let transientLogged = false;
   return watcher.wait(server.id, {
     deadline: Date.now() + inputs.readyTimeoutSeconds * 1000,
+    server,
     onChange: (s, previous, elapsedMs) => {
       if (previous === undefined && s.status === reported) return;
       const attempts = s.allocationAttempts ? `, allocation attempt ${s.allocationAttempts}` : "";

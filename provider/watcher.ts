@@ -1,4 +1,5 @@
 import {
+  APIError,
   type Clock,
   type GameServer,
   type GameServerStatus,
@@ -22,6 +23,11 @@ export type WaitOutcome =
 export interface WaitRequest {
   /** Epoch ms after which the wait ends with `timeout`. */
   deadline: number;
+  /**
+   * The server as last seen (a create's response): its `createdAt` bounds the provisioning
+   * events that concern it. Without it, the first poll reads the server itself.
+   */
+  server?: GameServer;
   /** Called on every status change (and once with the first status seen). */
   onChange?: (server: GameServer, previous: GameServerStatus | undefined, elapsedMs: number) => void;
   /** Called when a poll fails transiently; the wait goes on. */
@@ -32,18 +38,37 @@ interface Waiter extends WaitRequest {
   id: string;
   started: number;
   last: GameServer | undefined;
+  /** Epoch ms (API clock) from which provisioning events may concern this server. */
+  since: number;
+  /** A provisioning event (or nothing yet known) says: read this server now. */
+  due: boolean;
+  /** Local epoch ms of the last time this server itself was read. */
+  readAt: number;
   resolve: (outcome: WaitOutcome) => void;
   reject: (error: Error) => void;
 }
 
-/** Up to this many waiters are polled one `get` each; more share `list` pages. */
-export const INDIVIDUAL_POLL_LIMIT = 3;
+/** The first poll comes this soon after a wait starts; later ones grow towards the interval. @default 250 ms */
+export const FIRST_POLL_MS = 250;
+/** Each poll's interval is the previous one's times this, up to the configured interval. */
+const POLL_GROWTH = 1.1;
+/**
+ * A waited server is read at least this often even without an event, so a missed event, an
+ * out-of-band delete or an API without the events endpoint never stalls a wait. @default 5000 ms
+ */
+export const RECHECK_MS = 5_000;
+/** Up to this many servers are read one `get` each; more are read from the newest list pages. */
+export const INDIVIDUAL_READ_LIMIT = 3;
+const PAGE_SIZE = 100;
 
 /**
- * One poller for every wait of a provider process. Each interval it asks the API once for all
- * the servers it waits on: a `get` each while there are at most three, otherwise the
- * organization's list, page by page (100 servers a request) until every waited server is seen.
- * A fleet of 64 servers in a fresh organization costs one request per interval.
+ * One poller for every wait of a provider process. Each poll asks the API one question for all
+ * of them, whatever their number and the organization's size: which servers finished or failed
+ * provisioning since we last asked (`GET /v1/game-servers/events?since=`). Only the servers an
+ * event names (and each waited server every {@link RECHECK_MS}) are then read, to confirm their
+ * state before a wait settles: one `get` each for up to three, otherwise the newest pages of the
+ * list (servers are listed oldest first, so new ones are on the last pages). Polls start
+ * {@link FIRST_POLL_MS} after a wait begins and slow down towards `intervalMs`.
  */
 export class Watcher {
   readonly #client: GameServersClient;
@@ -51,17 +76,37 @@ export class Watcher {
   readonly #clock: Clock;
   readonly #waiters = new Set<Waiter>();
   #loop: Promise<void> | undefined;
+  readonly #firstDelay: number;
+  #nextDelay: number;
+  /** False once the API answered that it has no events endpoint: then every poll reads. */
+  #events = true;
 
+  /** @param intervalMs the longest time between polls */
   constructor(client: GameServersClient, intervalMs: number, clock: Clock = systemClock) {
     this.#client = client;
     this.#intervalMs = intervalMs;
     this.#clock = clock;
+    this.#firstDelay = this.#nextDelay = Math.min(FIRST_POLL_MS, intervalMs);
   }
 
   /** Waits until `id` is running, failed, gone, or past the deadline. */
   wait(id: string, request: WaitRequest): Promise<WaitOutcome> {
     return new Promise<WaitOutcome>((resolve, reject) => {
-      this.#waiters.add({ ...request, id, started: this.#clock.now(), last: undefined, resolve, reject });
+      const now = this.#clock.now();
+      const createdAt = request.server ? Date.parse(request.server.createdAt) : Number.NaN;
+      this.#waiters.add({
+        ...request,
+        id,
+        started: now,
+        last: request.server,
+        // Events carry the API's timestamps; a server without a known creation time is read first.
+        since: Number.isNaN(createdAt) ? now + (this.#client.apiClockOffsetMs ?? 0) - RECHECK_MS : createdAt - 1,
+        due: request.server === undefined,
+        readAt: request.server ? now : 0,
+        resolve,
+        reject,
+      });
+      this.#nextDelay = this.#firstDelay;
       this.#loop ??= this.#run();
     });
   }
@@ -72,9 +117,7 @@ export class Watcher {
    * always starts a new loop instead of joining one that is over.
    */
   async #run(): Promise<void> {
-    // The caller just read the status (the create's response): poll one interval from now, by
-    // which time the other waits of a fleet being created have joined this poll.
-    await this.#clock.sleep(this.#intervalMs);
+    await this.#clock.sleep(this.#nextDelay);
     for (;;) {
       if (this.#waiters.size === 0) {
         this.#loop = undefined;
@@ -97,52 +140,53 @@ export class Watcher {
       }
       if (this.#waiters.size === 0) continue;
       const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
+      const delay = this.#nextDelay;
+      this.#nextDelay = Math.min(this.#intervalMs, Math.round(this.#nextDelay * POLL_GROWTH));
       // A 429's Retry-After is honoured even past a deadline: the timeout is then settled late, not early.
-      await this.#clock.sleep(Math.max(holdOff ?? 0, Math.min(this.#intervalMs, nextDeadline - now), 0));
+      await this.#clock.sleep(Math.max(holdOff ?? 0, Math.min(delay, this.#intervalMs, nextDeadline - now), 0));
     }
   }
 
   /**
-   * One poll. A server that could not be fetched this time (a transient error) is simply not
-   * seen: its wait goes on, and the others settle as usual. Returns how long the API asked us
+   * One poll: the events since the oldest wait's start mark servers due, then the due servers
+   * (and any not read for {@link RECHECK_MS}) are read. A server that could not be read this time
+   * (a transient error) is simply not seen: its wait goes on. Returns how long the API asked us
    * to hold off (a 429's Retry-After), if it did.
    */
   async #poll(): Promise<number | undefined> {
-    const waiters = [...this.#waiters];
-    const seen = new Map<string, GameServer | "gone">();
     const failures: Error[] = [];
-    const fetchInto = async (id: string) => {
+    const waiters = [...this.#waiters];
+    if (this.#events) {
+      const since = Math.min(...waiters.map((w) => w.since));
       try {
-        seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
+        const { events } = await this.#client.gameServers.events({ since: new Date(since) }, { maxRetries: 0 });
+        const byId = new Map(waiters.map((w) => [w.id, w]));
+        let newest = since;
+        for (const event of events) {
+          const w = byId.get(event.serverId);
+          if (w) w.due = true;
+          newest = Math.max(newest, Date.parse(event.createdAt) || since);
+        }
+        // Events before the newest one seen are consumed; keep a second of overlap for events
+        // the API may still be writing with an earlier timestamp.
+        for (const w of waiters) w.since = Math.max(w.since, newest - 1_000);
       } catch (error) {
-        if (error instanceof NotFoundError) seen.set(id, "gone");
+        if (error instanceof APIError && (error.status === 404 || error.status === 405)) this.#events = false;
         else if (pollMayRecover(error)) failures.push(error as Error);
         else throw error;
       }
-    };
-    if (waiters.length <= INDIVIDUAL_POLL_LIMIT) {
-      await Promise.all(waiters.map((w) => fetchInto(w.id)));
-    } else {
-      const wanted = new Set(waiters.map((w) => w.id));
-      try {
-        for await (const page of this.#client.gameServers.list({ pageSize: 100 }, { maxRetries: 0 }).pages()) {
-          for (const server of page.items) if (wanted.delete(server.id)) seen.set(server.id, server);
-          if (wanted.size === 0) break;
-        }
-        // Not listed (deleted meanwhile?): ask for each directly.
-        await Promise.all([...wanted].map(fetchInto));
-      } catch (error) {
-        if (!pollMayRecover(error)) throw error;
-        failures.push(error as Error);
-      }
     }
     const now = this.#clock.now();
-    for (const w of waiters) {
+    const toRead = waiters.filter((w) => w.due || !this.#events || now - w.readAt >= RECHECK_MS);
+    const seen = toRead.length > 0 ? await this.#read(toRead, failures) : new Map<string, GameServer | "gone">();
+    for (const w of toRead) {
       const server = seen.get(w.id);
       if (server === undefined) {
         if (failures[0]) w.onTransientError?.(failures[0]);
         continue;
       }
+      w.due = false;
+      w.readAt = now;
       if (server === "gone" || server.deletedAt !== null) {
         this.#settle(w, { kind: "gone" });
         continue;
@@ -157,6 +201,40 @@ export class Watcher {
       .filter((e): e is RateLimitError => e instanceof RateLimitError)
       .map((e) => parseRetryAfter(e.headers, this.#clock.now()) ?? 1_000);
     return retryAfters.length > 0 ? Math.max(...retryAfters) : undefined;
+  }
+
+  /** The servers of `waiters` as the API has them now; transient failures go to `failures`. */
+  async #read(waiters: Waiter[], failures: Error[]): Promise<Map<string, GameServer | "gone">> {
+    const seen = new Map<string, GameServer | "gone">();
+    const readOne = async (id: string) => {
+      try {
+        seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
+      } catch (error) {
+        if (error instanceof NotFoundError) seen.set(id, "gone");
+        else if (pollMayRecover(error)) failures.push(error as Error);
+        else throw error;
+      }
+    };
+    const wanted = new Set(waiters.map((w) => w.id));
+    if (wanted.size > INDIVIDUAL_READ_LIMIT) {
+      try {
+        // The newest servers are on the last pages: learn the count, then read backwards.
+        const { total } = await this.#client.gameServers.list({ page: 1, pageSize: 1 }, { maxRetries: 0 });
+        const pages = Math.ceil(total / PAGE_SIZE);
+        const budget = Math.ceil(wanted.size / PAGE_SIZE) + 1;
+        for (let page = pages; page >= 1 && page > pages - budget && wanted.size > 0; page--) {
+          const { items } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, { maxRetries: 0 });
+          for (const server of items) if (wanted.delete(server.id)) seen.set(server.id, server);
+        }
+      } catch (error) {
+        if (!pollMayRecover(error)) throw error;
+        failures.push(error as Error);
+        return seen;
+      }
+    }
+    // Few, or not on the newest pages (deleted meanwhile, or older than the rest): one by one.
+    await Promise.all([...wanted].map(readOne));
+    return seen;
   }
 
   #settle(w: Waiter, outcome: WaitOutcome): void {

@@ -33,6 +33,7 @@ const CALLS: Call[] = [
   { name: "POST of a replacement", method: "POST", route: "/v1/game-servers", phase: "v2" },
   { name: "GET by id", method: "GET", route: "/v1/game-servers/:id", phase: "v1" },
   { name: "list", method: "GET", route: "/v1/game-servers", phase: "v1" },
+  { name: "events", method: "GET", route: "/v1/game-servers/events", phase: "v1" },
   { name: "PATCH", method: "PATCH", route: "/v1/game-servers/:id", phase: "v2" },
   { name: "DELETE of a replaced server", method: "DELETE", route: "/v1/game-servers/:id", phase: "v2" },
   { name: "DELETE at destroy", method: "DELETE", route: "/v1/game-servers/:id", phase: "destroy" },
@@ -75,7 +76,7 @@ interface Scenario {
 
 /** The program before and after the change: one auto-named server updated, one auto-named and one fixed-name server replaced. */
 function program(version: 1 | 2, tag: string): DeclaredServer[] {
-  const base = { gameType: "cs2", readyTimeoutSeconds: 3 };
+  const base = { gameType: "cs2", readyTimeoutSeconds: 2 };
   return [
     {
       name: "alpha",

@@ -198,25 +198,40 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
   it("decides replace vs update, with no diff for what the server computes or key order", async () => {
     const { id, outs, inputs } = await up("d", args("d"));
     const reordered = { ...inputs, configuration: Object.fromEntries(Object.entries(CONFIGURATION).reverse()) };
-    expect(await fixture.host.diff("d", id, outs, reordered)).toEqual({ changes: "none", replaces: [] });
-    expect(await fixture.host.diff("d", id, outs, { ...inputs, region: "us-west-2" })).toEqual({ changes: "some", replaces: ["region"] });
+    expect(await fixture.host.diff("d", id, outs, reordered)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, region: "us-west-2" })).toEqual({
+      changes: "some",
+      replaces: ["region"],
+      deleteBeforeReplace: false,
+    });
     expect(await fixture.host.diff("d", id, outs, { ...inputs, gameType: "minecraft" })).toEqual({
       changes: "some",
       replaces: ["gameType"],
+      deleteBeforeReplace: false,
     });
     expect(await fixture.host.diff("d", id, outs, { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: 12 } })).toEqual({
       changes: "some",
       replaces: [],
+      deleteBeforeReplace: false,
     });
-    expect(await fixture.host.diff("d", id, outs, { ...inputs, name: "renamed" })).toEqual({ changes: "some", replaces: [] });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, name: "renamed" })).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     expect(await fixture.host.diff("d", id, outs, { ...inputs, rconPassword: "new-rcon-password" })).toEqual({
       changes: "some",
       replaces: [],
+      deleteBeforeReplace: false,
     });
     // A merge PATCH cannot remove a key: dropping customCvars from the program is a replacement.
     const withCvars = { ...outs, configuration: { ...CONFIGURATION, customCvars: { sv_cheats: 0 } } };
     expect((await fixture.host.diff("d", id, withCvars, inputs)).replaces).toEqual(["configuration"]);
-    expect(await fixture.host.diff("d", id, outs, { ...inputs, region: UNKNOWN })).toEqual({ changes: "some", replaces: ["region"] });
+    expect(await fixture.host.diff("d", id, outs, { ...inputs, region: UNKNOWN })).toEqual({
+      changes: "some",
+      replaces: ["region"],
+      deleteBeforeReplace: false,
+    });
     expect((await fixture.host.diff("d", id, outs, { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: UNKNOWN } })).changes).toBe(
       "some",
     );
@@ -239,7 +254,7 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     });
     expect(Object.keys(updated).sort()).toEqual(Object.keys(outs).sort());
     expect(await env.control.hits("PATCH /v1/game-servers/:id")).toBe(1);
-    expect(await fixture.host.diff("u", id, updated, news)).toEqual({ changes: "none", replaces: [] });
+    expect(await fixture.host.diff("u", id, updated, news)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
   });
 
   it("deletes, and deleting an already deleted server succeeds", async () => {
@@ -272,7 +287,7 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     );
   });
 
-  it("waits for a fleet through one shared poller: one list request per poll covers every server", async () => {
+  it("waits for many servers through one shared poller: one events request per poll, each server read once when ready", async () => {
     await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
     const names = Array.from({ length: 8 }, (_, i) => `fleet-${i}`);
     const checked = await Promise.all(names.map((n) => fixture.host.check(n, {}, { ...args(n), __provider: provider })));
@@ -281,18 +296,34 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     // Let the watcher poll a few times while every server is pending.
     await new Promise((r) => setTimeout(r, 150));
     await env.control.config({ capacity: { "eu-central-1": names.length } });
-    const listsBefore = await env.control.hits("GET /v1/game-servers");
+    const before = (await env.control.stats()).requests.byRoute;
     await env.control.tick();
     const results = await Promise.all(creates);
-    const stats = await env.control.stats();
+    const after = (await env.control.stats()).requests.byRoute;
     expect(results.every((r) => r.outs.status === "running")).toBe(true);
-    // The waits shared the list. At most a first poll, while no more than three waits had
-    // joined, asks for servers one by one (INDIVIDUAL_POLL_LIMIT): never one request per server per poll.
-    expect(stats.requests.byRoute["GET /v1/game-servers/:id"] ?? 0).toBeLessThanOrEqual(3);
-    expect(stats.requests.byRoute["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
-    expect(listsBefore).toBeGreaterThanOrEqual(2);
-    // One poll after the allocation saw all eight running (one more may have been in flight).
-    expect(stats.requests.byRoute["GET /v1/game-servers"]! - listsBefore).toBeLessThanOrEqual(2);
+    // While pending, polls asked only for events: no server was read.
+    expect(before["GET /v1/game-servers/events"]).toBeGreaterThanOrEqual(2);
+    expect(before["GET /v1/game-servers"] ?? 0).toBe(0);
+    expect(before["GET /v1/game-servers/:id"] ?? 0).toBe(0);
+    // Once their events came, the eight were read together from the newest list page (a count,
+    // then the page), never one request per server, and the status route is never used.
+    expect((after["GET /v1/game-servers"] ?? 0) - (before["GET /v1/game-servers"] ?? 0)).toBeLessThanOrEqual(4);
+    expect(after["GET /v1/game-servers/:id"] ?? 0).toBe(0);
+    expect(after["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
+  });
+
+  it("replaces a server whose name the program fixed delete-before-create, an auto-named one create-before-delete", async () => {
+    const fixed = await up("named", args("named", { name: "Grand Final (dbr)" }));
+    const moved = { ...fixed.inputs, region: "us-west-2" };
+    expect(await fixture.host.diff("named", fixed.id, fixed.outs, moved)).toEqual({
+      changes: "some",
+      replaces: ["region"],
+      deleteBeforeReplace: true,
+    });
+    const auto = await up("auto", args("auto"));
+    expect(await fixture.host.diff("auto", auto.id, auto.outs, { ...auto.inputs, region: "us-west-2" })).toMatchObject({
+      deleteBeforeReplace: false,
+    });
   });
 
   it("cannot serve a read with neither properties nor inputs, which is what `pulumi import` sends", async () => {
