@@ -13,6 +13,7 @@ import { logs } from "../sdk/cli/commands/logs.js";
 import { orphans } from "../sdk/cli/commands/orphans.js";
 import { watch } from "../sdk/cli/commands/watch.js";
 import type { Context } from "../sdk/cli/context.js";
+import { main } from "../sdk/cli/main.js";
 import { GAME_SERVER_TYPE } from "../sdk/cli/orphans.js";
 import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
 import { GameServersClient } from "../sdk/index.js";
@@ -38,48 +39,89 @@ interface Result {
 /** Every process started, killed after the file if still running. */
 const processes = new Set<ChildProcessWithoutNullStreams>();
 
-/** One `gameservers` process: its output so far, and its exit. */
+/**
+ * At most this many CLI processes run at once: the file's concurrent tests would otherwise
+ * start a dozen Node.js processes together on a small machine, and each would start slowly.
+ */
+const PROCESS_SLOTS = 3;
+let freeSlots = PROCESS_SLOTS;
+const slotWaiters: (() => void)[] = [];
+async function acquireSlot(): Promise<void> {
+  if (freeSlots > 0) {
+    freeSlots--;
+    return;
+  }
+  await new Promise<void>((resolve) => slotWaiters.push(resolve));
+}
+function releaseSlot(): void {
+  const next = slotWaiters.shift();
+  if (next) next();
+  else freeSlots++;
+}
+
+/** One `gameservers` process (started once a slot is free): its output so far, and its exit. */
 class Cli {
-  readonly child: ChildProcessWithoutNullStreams;
   stdout = "";
   stderr = "";
   readonly exited: Promise<Result>;
+  readonly #child: Promise<ChildProcessWithoutNullStreams>;
+  #exitCode: number | null = null;
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
-    processes.add(this.child);
-    this.child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      this.stdout += d;
+    this.#child = acquireSlot().then(() => {
+      const child = spawn(NODE, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
+      processes.add(child);
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        this.stdout += d;
+      });
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        this.stderr += d;
+      });
+      return child;
     });
-    this.child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      this.stderr += d;
-    });
-    const exited = new Promise<Result>((res) => this.child.on("close", (code) => res({ code, stdout: this.stdout, stderr: this.stderr })));
-    // A process that hangs fails its test with what it printed, instead of the test's timeout.
-    this.exited = Promise.race([
-      exited,
-      new Promise<never>((_, reject) => {
-        const timer = setTimeout(() => {
-          this.child.kill("SIGKILL");
-          reject(
-            new Error(
-              `gameservers ${args.join(" ")} did not exit within ${EXIT_WITHIN_MS} ms:\n${this.stdout}\n--- stderr:\n${this.stderr}`,
-            ),
-          );
-        }, EXIT_WITHIN_MS);
-        void exited.then(() => clearTimeout(timer));
-      }),
-    ]);
+    this.exited = this.#child.then(
+      (child) =>
+        new Promise<Result>((resolve, reject) => {
+          // A process that hangs fails its test with what it printed, not with the test's timeout.
+          const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(
+              new Error(
+                `gameservers ${args.join(" ")} did not exit within ${EXIT_WITHIN_MS} ms:\n${this.stdout}\n--- stderr:\n${this.stderr}`,
+              ),
+            );
+          }, EXIT_WITHIN_MS);
+          child.on("close", (code) => {
+            clearTimeout(timer);
+            releaseSlot();
+            this.#exitCode = code ?? -1;
+            resolve({ code, stdout: this.stdout, stderr: this.stderr });
+          });
+        }),
+    );
     // A test that failed before awaiting the exit must not leave an unhandled rejection.
     this.exited.catch(() => {});
   }
 
-  /** Resolves when `stream` matches, rejects after `timeoutMs` with what was seen. */
+  async write(text: string): Promise<void> {
+    (await this.#child).stdin.write(text);
+  }
+
+  async end(text = ""): Promise<void> {
+    (await this.#child).stdin.end(text);
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    (await this.#child).kill(signal);
+  }
+
+  /** Resolves when `stream` matches, rejects after `timeoutMs` (from the start) with what was seen. */
   async waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+    await this.#child;
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this[stream])) {
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`${stream} never matched ${pattern} (exit ${this.child.exitCode}):\n${this.stdout}\n--- stderr:\n${this.stderr}`);
+      if (Date.now() > deadline || this.#exitCode !== null) {
+        throw new Error(`${stream} never matched ${pattern} (exit ${this.#exitCode}):\n${this.stdout}\n--- stderr:\n${this.stderr}`);
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -144,8 +186,28 @@ async function tenant() {
     /** Runs to completion with `input` on stdin (closed at once when none). */
     cli: async (args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> => {
       const p = new Cli(args, options.env ?? env());
-      p.child.stdin.end(options.input ?? "");
+      void p.end(options.input ?? "");
       return p.exited;
+    },
+    /**
+     * Runs `main()` in this process, as the bin does, with `input` on stdin: for the checks that
+     * need no process of their own (each command also runs as a process elsewhere in this file).
+     */
+    run: async (args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> => {
+      let stdout = "";
+      let stderr = "";
+      const stdin = new PassThrough();
+      stdin.end(options.input ?? "");
+      const ctx = fakeContext(options.env ?? env(), {
+        stdin,
+        print: (line) => {
+          stdout += `${line}\n`;
+        },
+        warn: (line) => {
+          stderr += `${line}\n`;
+        },
+      });
+      return { code: await main(args, ctx), stdout, stderr };
     },
     /** A long-running process, stdin left open. */
     start: (args: string[]) => new Cli(args, env()),
@@ -187,7 +249,7 @@ describe.concurrent("gameservers list and get", () => {
     const t = await tenant();
     const a = await t.server("winter-cup-1");
     await t.server("lobby");
-    const r = await t.cli(["list", "--json", "--name", "winter-*"]);
+    const r = await t.run(["list", "--json", "--name", "winter-*"]);
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(items.map((s) => [s.id, s.rconPassword, s.serverPassword])).toEqual([[a.id, "<redacted>", "<redacted>"]]);
@@ -196,7 +258,7 @@ describe.concurrent("gameservers list and get", () => {
   it("--show-secrets prints the passwords", async () => {
     const t = await tenant();
     await t.server("winter-cup-1");
-    const r = await t.cli(["list", "--json", "--show-secrets"]);
+    const r = await t.run(["list", "--json", "--show-secrets"]);
     const [item] = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect([item?.rconPassword, item?.serverPassword]).toEqual([RCON, JOIN]);
   });
@@ -208,7 +270,7 @@ describe.concurrent("gameservers list and get", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`^ID:\\s+${a.id}\\nName:\\s+winter-cup-1\\nStatus:\\s+running\\n`));
     expect(text.stdout).toMatch(/RCON password:\s+<redacted>/);
-    const json = await t.cli(["get", a.id, "--json"]);
+    const json = await t.run(["get", a.id, "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ id: a.id, name: "winter-cup-1", rconPassword: "<redacted>", port: a.port });
   });
 
@@ -221,21 +283,45 @@ describe.concurrent("gameservers list and get", () => {
 });
 
 describe.concurrent("gameservers: arguments, credentials and exit codes", () => {
+  it("bad arguments exit 2 with a one-line error on stderr", async () => {
+    const t = await tenant();
+    const [flag, id] = await Promise.all([t.cli(["get", "--bogus", "srv_1"]), t.cli(["send", "../etc", "say hi"])]);
+    expect(flag).toEqual({ code: 2, stdout: "", stderr: "gameservers: get: Unknown option '--bogus' (see 'gameservers get --help')\n" });
+    expect(id).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `gameservers: send: "../etc" is not a server id such as srv_123 (see 'gameservers send --help')\n`,
+    });
+  });
+
+  // The same contract, checked in this process (main() is what the bin runs) to keep the file fast.
   it.each([
-    [["get", "--bogus", "srv_1"], /get: Unknown option '--bogus'/],
     [["get"], /get: expected one server id, got 0/],
     [["get", "../etc"], /id must be a server id/],
     [["frobnicate"], /unknown command "frobnicate"/],
+    [[], /^Usage: gameservers <command>/],
     [["watch", "--interval", "soon"], /--interval must be a duration/],
+    [["watch", "--count", "0"], /--count must be a whole number of at least 1/],
     [["logs", "srv_1", "--tail", "last"], /--tail must be a whole number/],
     [["send", "srv_1"], /name at least one server id, or --name GLOB/],
+    [["send", "srv_1", ""], /missing the command/],
     [["orphans"], /--state FILE .* is required/],
-  ])("%j exits 2 with a one-line error", async (args, message) => {
+    [["orphans", "--state", "x", "--yes"], /--yes only goes with --delete/],
+    [["console", "srv_1", "--linger", "forever"], /--linger must be a duration/],
+  ])("%j exits 2 with one error line", async (args, message) => {
     const t = await tenant();
-    const r = await t.cli(args);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    let err = "";
+    const code = await main(
+      args,
+      fakeContext(t.env(), {
+        warn: (line) => {
+          err += `${line}\n`;
+        },
+      }),
+    );
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    if (args.length) expect(err.trimEnd().split("\n")).toHaveLength(1);
   });
 
   it("without a key exits 2 and names both ways to give one", async () => {
@@ -265,7 +351,17 @@ describe.concurrent("gameservers: arguments, credentials and exit codes", () => 
     expect(send).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: gameservers send <id>\.\.\. <command>\n/) });
     for (const command of [list, get, logs, consoleCommand, watch, orphans]) {
       let out = "";
-      const code = await command.run(["--help"], fakeContext({}, { print: (line) => void (out += `${line}\n`) }));
+      const code = await command.run(
+        ["--help"],
+        fakeContext(
+          {},
+          {
+            print: (line) => {
+              out += `${line}\n`;
+            },
+          },
+        ),
+      );
       expect([code, out], command.name).toEqual([0, expect.stringMatching(new RegExp(`^Usage: (.* \\| )?gameservers ${command.name}`))]);
     }
   });
@@ -306,7 +402,7 @@ describe.concurrent("gameservers send", () => {
     const t = await tenant();
     const a = await t.server("winter-cup-1");
     const queued = await t.server("winter-cup-2", FULL_REGION);
-    const r = await t.cli(["send", "--name", "winter-cup-*", "--json", "--", "say", "hello"]);
+    const r = await t.run(["send", "--name", "winter-cup-*", "--json", "--", "say", "hello"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
       { id: a.id, name: "winter-cup-1", result: "sent" },
@@ -322,7 +418,7 @@ describe.concurrent("gameservers send", () => {
 
   it("exits 1 when --name matches no server", async () => {
     const t = await tenant();
-    const r = await t.cli(["send", "--name", "nobody-*", "say hi"]);
+    const r = await t.run(["send", "--name", "nobody-*", "say hi"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('gameservers: no game server matches --name "nobody-*"\n');
   });
@@ -338,14 +434,14 @@ describe.concurrent("gameservers logs", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] > say two\n\[\d\d:\d\d:\d\d\] Console: two\n$/);
     const all = (await t.client.logs.latest(a.id)).content;
-    expect((await t.cli(["logs", a.id])).stdout).toBe(all);
-    const json = JSON.parse((await t.cli(["logs", a.id, "--tail", "1", "--json"])).stdout);
+    expect((await t.run(["logs", a.id])).stdout).toBe(all);
+    const json = JSON.parse((await t.run(["logs", a.id, "--tail", "1", "--json"])).stdout);
     expect(json).toEqual({ serverId: a.id, empty: false, lines: [expect.stringMatching(/Console: two$/)] });
   });
 
   it("of an unknown server exits 1", async () => {
     const t = await tenant();
-    const r = await t.cli(["logs", "srv_missing"]);
+    const r = await t.run(["logs", "srv_missing"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^gameservers: 404 not_found: /);
   });
@@ -360,7 +456,7 @@ describe.concurrent("gameservers logs --follow", () => {
     await p.waitFor("stdout", /Console: before\n/);
     await t.client.console.sendCommand(a.id, "say after");
     await p.waitFor("stdout", /Console: after\n/);
-    p.child.kill("SIGINT");
+    await p.kill("SIGINT");
     const r = await p.exited;
     expect(r.code).toBe(130);
     const log = (await t.client.logs.latest(a.id)).content.trimEnd().split("\n");
@@ -379,7 +475,7 @@ describe.concurrent("gameservers logs --follow", () => {
     await p.waitFor("stderr", /reconnect/);
     await t.client.console.sendCommand(a.id, "say two");
     await p.waitFor("stdout", /Console: two\n/);
-    p.child.kill("SIGINT");
+    await p.kill("SIGINT");
     const r = await p.exited;
     expect(r.code).toBe(130);
     // Every line of the log, in order, exactly once.
@@ -403,11 +499,11 @@ describe.concurrent("gameservers console", () => {
     const a = await t.server("winter-cup-1");
     const p = t.start(["console", a.id]);
     await p.waitFor("stdout", /Server started: winter-cup-1/);
-    p.child.stdin.write("say hello from the console\n");
+    await p.write("say hello from the console\n");
     await p.waitFor("stdout", /\] Console: hello from the console\n/);
-    p.child.stdin.write("changelevel de_mirage\n");
+    await p.write("changelevel de_mirage\n");
     await p.waitFor("stdout", /Changing level to de_mirage\n/);
-    p.child.kill("SIGINT");
+    await p.kill("SIGINT");
     const r = await p.exited;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain("[status: running]");
@@ -425,7 +521,7 @@ describe.concurrent("gameservers console", () => {
 
   it("of an unknown server exits 1 with a one-line error", async () => {
     const t = await tenant();
-    const r = await t.cli(["console", "srv_missing"]);
+    const r = await t.run(["console", "srv_missing"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^gameservers: 404 not_found: [^\n]*\n$/);
   });
@@ -446,7 +542,7 @@ describe.concurrent("gameservers watch", () => {
   it("--json prints one line per refresh, with no password", async () => {
     const t = await tenant();
     const a = await t.server("winter-cup-1");
-    const r = await t.cli(["watch", "--json", "--interval", "100ms", "--count", "2"]);
+    const r = await t.run(["watch", "--json", "--interval", "100ms", "--count", "2"]);
     const lines = r.stdout
       .trimEnd()
       .split("\n")
@@ -461,7 +557,7 @@ describe.concurrent("gameservers watch", () => {
     await t.server("winter-cup-1");
     const p = t.start(["watch", "--interval", "100ms"]);
     await p.waitFor("stdout", /winter-cup-1/);
-    p.child.kill("SIGINT");
+    await p.kill("SIGINT");
     expect((await p.exited).code).toBe(130);
   });
 
@@ -569,7 +665,7 @@ describe.concurrent("gameservers orphans", () => {
   it("--delete without a terminal and without --yes refuses (exit 1) and deletes nothing", async () => {
     const t = await tenant();
     const { left, file } = await scenario(t);
-    const r = await t.cli(["orphans", "--state", file, "--delete"]);
+    const r = await t.run(["orphans", "--state", file, "--delete"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("gameservers: --delete needs a terminal to confirm: add --yes to delete without asking\n");
     expect((await t.client.gameServers.get(left.id)).deletedAt).toBeNull();
@@ -581,7 +677,12 @@ describe.concurrent("gameservers orphans", () => {
     const ask = async (answer: string) => {
       const stdin = Object.assign(new PassThrough(), { isTTY: true });
       let err = "";
-      const ctx = fakeContext(t.env(), { stdin, warn: (line) => void (err += `${line}\n`) });
+      const ctx = fakeContext(t.env(), {
+        stdin,
+        warn: (line) => {
+          err += `${line}\n`;
+        },
+      });
       ctx.stderr.on("data", (d: Buffer) => {
         err += d.toString();
         if (err.includes("[y/N]")) stdin.write(`${answer}\n`);
@@ -599,7 +700,7 @@ describe.concurrent("gameservers orphans", () => {
 
   it("a state that is not JSON exits 1 without quoting it", async () => {
     const t = await tenant();
-    const r = await t.cli(["orphans", "--state", "-"], { input: `{"rconPassword": "${RCON}", oops` });
+    const r = await t.run(["orphans", "--state", "-"], { input: `{"rconPassword": "${RCON}", oops` });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^gameservers: --state -: the state is not valid JSON \(at character \d+\)\n$/);
   });
@@ -629,21 +730,21 @@ describe.concurrent("gameservers never prints a secret", () => {
       }),
     );
     const runs = await Promise.all([
-      t.cli(["list", "--json"]),
+      t.run(["list", "--json"]),
       t.cli(["get", a.id]),
-      t.cli(["get", a.id, "--json"]),
-      t.cli(["logs", a.id]),
-      t.cli(["send", "--name", "winter-*", "status"]),
-      t.cli(["watch", "--json", "--count", "1"]),
-      t.cli(["orphans", "--state", file, "--json"]),
-      t.cli(["console", a.id, "--json", "--linger", "200ms"], { input: "status\n" }),
+      t.run(["get", a.id, "--json"]),
+      t.run(["logs", a.id]),
+      t.run(["send", "--name", "winter-*", "status"]),
+      t.run(["watch", "--json", "--count", "1"]),
+      t.run(["orphans", "--state", file, "--json"]),
+      t.run(["console", a.id, "--json", "--linger", "200ms"], { input: "status\n" }),
       (async () => {
         const follow = t.start(["logs", a.id, "-f"]);
         await follow.waitFor("stdout", /Server started/);
-        follow.child.kill("SIGINT");
+        await follow.kill("SIGINT");
         return follow.exited;
       })(),
-      t.cli(["get", "srv_missing"]),
+      t.run(["get", "srv_missing"]),
       t.cli(["list"], { env: t.env({ GAMESERVERS_API_KEY: WRONG_KEY }) }),
     ]);
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 130, 1, 1]);
@@ -652,6 +753,6 @@ describe.concurrent("gameservers never prints a secret", () => {
       for (const secret of [RCON, JOIN, t.apiKey, WRONG_KEY]) expect(all).not.toContain(secret);
     }
     // The check above can fail: the same output with --show-secrets holds the passwords.
-    expect((await t.cli(["get", a.id, "--show-secrets"])).stdout).toContain(RCON);
+    expect((await t.run(["get", a.id, "--show-secrets"])).stdout).toContain(RCON);
   });
 });
