@@ -521,7 +521,7 @@ describe.concurrent("gameservers console", () => {
 
   it("of an unknown server exits 1 with a one-line error", async () => {
     const t = await tenant();
-    const r = await t.run(["console", "srv_missing"]);
+    const r = await t.run(["console", "srv_missing"], { input: "say hi\n" });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^gameservers: 404 not_found: [^\n]*\n$/);
   });

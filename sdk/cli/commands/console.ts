@@ -68,6 +68,10 @@ ${COMMON_HELP}`,
         const sending = pump(input, async (command) => {
           try {
             await stream.ready;
+          } catch {
+            return; // The stream never opened: its end says why, once.
+          }
+          try {
             await stream.send(command);
           } catch (error) {
             if (!ctx.signal.aborted) ctx.warn(`gameservers: not sent: ${oneLine(error instanceof Error ? error.message : String(error))}`);

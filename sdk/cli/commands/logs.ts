@@ -101,7 +101,6 @@ async function follow(
       switch (event.type) {
         case "output":
           release(dedupe.push(event.line));
-          if (dedupe.holding) quiet = setTimeout(() => release(dedupe.flush()), REPLAY_QUIET_MS);
           break;
         case "reconnecting":
           ctx.warn(`gameservers: stream lost (${oneLine(event.reason)}); reconnecting in ${event.delayMs} ms (attempt ${event.attempt})`);
@@ -123,6 +122,8 @@ async function follow(
         default:
           break;
       }
+      // Held replay lines are decided on once the stream has been quiet for a while.
+      if (dedupe.holding) quiet = setTimeout(() => release(dedupe.flush()), REPLAY_QUIET_MS);
     }
   } finally {
     clearTimeout(quiet);
