@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RosterServer } from "./fleet-roster-handlers.js";
 import { GameServer, type GameServerArgs } from "./game-server.js";
-import { checkInputs } from "./inputs.js";
+import { checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
+
+import rosterProvider = require("./fleet-roster-provider.js");
 
 /** Settings of one server of a fleet; every one may be set in `defaults` or per server. */
 export interface FleetServerSettings {
@@ -57,12 +60,22 @@ const KEY = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
  * Each server is its own `GameServer` child keyed by its key, so adding one creates only it,
  * removing one deletes only it, and changing a default updates exactly the servers that inherit
  * it. An invalid definition throws before any API call, naming the server and the field.
+ *
+ * The servers are created without waiting (each holds one of the engine's `--parallel` slots
+ * only for its POST, and its id is in the state as soon as the API accepted it); one more
+ * resource, the fleet's roster, waits for all of them at once and carries their addresses, so
+ * `pulumi up` returns when every server can take players and `roster` is real by then.
  */
 export class GameServerFleet extends pulumi.ComponentResource {
-  /** The servers by key. */
+  /**
+   * The servers by key. Their `ip`, `port`, `connectUrl` and `status` are as the API answered
+   * the create (the server may still be starting): read addresses from `roster`.
+   */
   readonly servers: Record<string, GameServer>;
-  /** Connect details by key; export it as a stack output (passwords stay secret). */
+  /** Connect details by key, known once every server runs; export it as a stack output (passwords stay secret). */
   readonly roster: Record<string, RosterEntry>;
+  /** The resource that waits for the servers; `readyAt` is when all of them ran. */
+  readonly ready: FleetRoster;
 
   constructor(name: string, args: GameServerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: an invalid definition throws before anything is registered.
@@ -70,20 +83,54 @@ export class GameServerFleet extends pulumi.ComponentResource {
     super("gameservers:index:GameServerFleet", name, {}, opts);
     this.servers = {};
     this.roster = {};
+    const waits: Record<string, pulumi.Input<{ serverId: pulumi.Input<string>; wait?: boolean }>> = {};
+    let readyTimeoutSeconds = 0;
     for (const [key, server] of Object.entries(definitions)) {
-      const child = new GameServer(`${name}-${key}`, server, { parent: this });
+      // The roster waits; the server's own create returns once the API accepted it.
+      const child = new GameServer(`${name}-${key}`, { ...server, waitForRunning: false }, { parent: this });
       this.servers[key] = child;
+      waits[key] = { serverId: child.id, ...(server.waitForRunning === false ? { wait: false } : {}) };
+      readyTimeoutSeconds = Math.max(readyTimeoutSeconds, Number(server.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS));
+    }
+    this.ready = new FleetRoster(`${name}-roster`, { fleet: name, servers: waits, readyTimeoutSeconds }, { parent: this });
+    for (const [key, child] of Object.entries(this.servers)) {
+      const entry = this.ready.servers.apply((servers) => servers[key]);
       this.roster[key] = {
         name: child.name,
         region: child.region,
-        connectUrl: child.connectUrl,
-        ip: child.ip,
-        port: child.port,
+        connectUrl: entry.apply((e) => e?.connectUrl ?? null),
+        ip: entry.apply((e) => e?.ip ?? null),
+        port: entry.apply((e) => e?.port ?? null),
         serverPassword: child.serverPassword,
         rconPassword: child.rconPassword,
       };
     }
     this.registerOutputs({ roster: this.roster });
+  }
+}
+
+/** Arguments of a {@link FleetRoster}. */
+export interface FleetRosterArgs {
+  /** The fleet's name, for progress lines. */
+  fleet: string;
+  /** The servers to list, by key; `wait: false` lists one without waiting for it. */
+  servers: pulumi.Input<Record<string, pulumi.Input<{ serverId: pulumi.Input<string>; wait?: boolean }>>>;
+  /** How long to wait for every server to run, in seconds. @default 600 */
+  readyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * The part of a {@link GameServerFleet} that waits (`pulumi-nodejs:dynamic/gameservers:FleetRoster`):
+ * it waits until every listed server runs and outputs each one's address. It owns no server.
+ */
+export class FleetRoster extends pulumi.dynamic.Resource {
+  /** Each server's id, name, region, status, ip, port and connectUrl when the wait ended, by key. */
+  declare readonly servers: pulumi.Output<Record<string, RosterServer>>;
+  /** When every waited server was running (ISO 8601), or null while some are not. */
+  declare readonly readyAt: pulumi.Output<string | null>;
+
+  constructor(name: string, args: FleetRosterArgs, opts?: pulumi.CustomResourceOptions) {
+    super(rosterProvider, name, { ...args, readyAt: undefined }, opts, "gameservers", "FleetRoster");
   }
 }
 

@@ -1,4 +1,6 @@
 export {
+  FleetRoster,
+  type FleetRosterArgs,
   type FleetServer,
   type FleetServerSettings,
   GameServerFleet,
@@ -6,4 +8,5 @@ export {
   type RosterEntry,
   resolveFleet,
 } from "./fleet.js";
+export type { RosterServer } from "./fleet-roster-handlers.js";
 export { type Cs2ConfigurationArgs, GameServer, type GameServerArgs } from "./game-server.js";

@@ -204,7 +204,7 @@ export class Watcher {
   }
 
   /** The servers of `waiters` as the API has them now; transient failures go to `failures`. */
-  async #read(waiters: Waiter[], failures: Error[]): Promise<Map<string, GameServer | "gone">> {
+  async #read(waiters: Pick<Waiter, "id">[], failures: Error[]): Promise<Map<string, GameServer | "gone">> {
     const seen = new Map<string, GameServer | "gone">();
     const readOne = async (id: string) => {
       try {
@@ -234,6 +234,21 @@ export class Watcher {
     }
     // Few, or not on the newest pages (deleted meanwhile, or older than the rest): one by one.
     await Promise.all([...wanted].map(readOne));
+    return seen;
+  }
+
+  /**
+   * Reads these servers as the API has them now, batched as a poll reads them (one `get` each
+   * for up to three, else the newest list pages). A server that could not be read is left out;
+   * a 404 is `"gone"`. Throws when a read fails for good (bad key).
+   */
+  async readAll(ids: string[]): Promise<Map<string, GameServer | "gone">> {
+    const failures: Error[] = [];
+    const seen = await this.#read(
+      ids.map((id) => ({ id })),
+      failures,
+    );
+    if (seen.size === 0 && failures[0]) throw failures[0];
     return seen;
   }
 

@@ -5,6 +5,7 @@ import {
   APIConnectionError,
   APIConnectionTimeoutError,
   APIUserAbortError,
+  GameServersError,
   InvalidResponseError,
   makeAPIError,
   type ResponseHeaders,
@@ -161,6 +162,10 @@ export class Transport {
         outcome = await this.#attempt(spec, options);
       } catch (error) {
         if (options.signal?.aborted) throw new APIUserAbortError(undefined, { cause: error });
+        // A closed client will never answer again: not a connection problem worth retrying.
+        if ((error as { code?: unknown }).code === "UND_ERR_DESTROYED") {
+          throw new GameServersError(`${spec.what}: this client was closed`, { cause: error });
+        }
         const failure = error instanceof APIConnectionError ? error : new APIConnectionError(describe(error), { cause: error });
         const neverSent = wasNeverSent(error);
         if (canRetry && (isIdempotent(spec.method) || neverSent)) {

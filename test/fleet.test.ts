@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
+import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { type ProviderHost, TYPE, useProviderHost } from "./helpers/provider-host.js";
+import { type ProviderHost, ROOT, TYPE, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
 // Pulumi's own drain of outstanding RPCs (internal, as the offline runner uses it).
@@ -173,5 +174,56 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     await expect(
       declare({ defaults: { gameType: "cs2", region: "us-east-1", configuration: CONFIGURATION }, count: 2, nameTemplate: "pug" }),
     ).rejects.toThrow(/nameTemplate must contain \{n\}/);
+  });
+});
+
+describe("GameServerFleet waits without holding the engine's slots", () => {
+  const env = useEmulator({ bootDelayMs: 400 });
+
+  it("creates every server at once, then one roster resource waits for all and carries real addresses", async () => {
+    const events: OfflineResourceEvent[] = [];
+    const run = await runOffline({
+      program: () => {
+        const fleet = new GameServerFleet("cup", {
+          defaults: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION },
+          count: 12,
+        });
+        return { roster: fleet.roster, readyAt: fleet.ready.readyAt };
+      },
+      cwd: ROOT,
+      apiUrl: env.emulator.url,
+      apiKey: env.emulator.apiKey,
+      pollIntervalMs: 50,
+      // Two slots, as a tiny engine: twelve servers that each waited 400 s would take 2.4 s.
+      parallel: 2,
+      onResource: (e) => events.push(e),
+    });
+    try {
+      const servers = run.resources.filter((r) => r.type === TYPE);
+      expect(servers).toHaveLength(12);
+      // Each server's create returned once the API accepted it, before the server ran...
+      expect(servers.every((s) => s.outputs.status === "allocating")).toBe(true);
+      // ...and the roster was known only when all of them ran.
+      const roster = run.outputs.roster as Record<string, { connectUrl: string; ip: string; port: number }>;
+      const live = (await env.client.gameServers.list({ pageSize: 100 })).items;
+      expect(live.every((s) => s.status === "running")).toBe(true);
+      for (const s of live) {
+        const entry = Object.values(roster).find((e) => e.ip === s.ip && e.port === s.port);
+        expect(entry?.connectUrl).toBe(s.connectUrl);
+      }
+      expect(typeof run.outputs.readyAt).toBe("string");
+      // The waiting resource started after every server's create had returned.
+      const rosterStarted = events.find((e) => e.kind === "started" && e.type.endsWith(":FleetRoster"))!.at;
+      const lastCreated = Math.max(...events.filter((e) => e.kind === "created" && e.type === TYPE).map((e) => e.at));
+      expect(rosterStarted).toBeGreaterThanOrEqual(lastCreated);
+      // Waiting cost a few requests for the whole fleet, not a poll per server.
+      const byRoute = (await env.control.stats()).requests.byRoute;
+      const reads = ["GET /v1/game-servers/events", "GET /v1/game-servers", "GET /v1/game-servers/:id"].map((r) => byRoute[r] ?? 0);
+      expect(reads.reduce((a, b) => a + b)).toBeLessThan(20);
+      expect(byRoute["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
+    } finally {
+      await run.destroy();
+    }
+    expect((await env.client.gameServers.list()).total).toBe(0);
   });
 });

@@ -326,6 +326,22 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     });
   });
 
+  it("a second resource type's configure never disturbs a wait in flight", async () => {
+    await env.control.config({ capacity: { "eu-central-1": 0 }, queueIntervalMs: 3_600_000 });
+    const { inputs } = await fixture.host.check("waiting", {}, { ...args("waiting"), __provider: provider });
+    const creating = fixture.host.create("waiting", inputs);
+    while ((await env.control.hits("POST /v1/game-servers")) === 0) await new Promise((r) => setTimeout(r, 5));
+    // The roster's text is new to the host: loading it runs configure again, mid-wait.
+    const roster = await serializedProvider(ROOT, "pulumi-gameservers/roster-provider");
+    const checked = await fixture.host.check("roster", {}, { fleet: "f", servers: {}, __provider: roster });
+    expect(checked.failures).toEqual([]);
+    await env.control.config({ capacity: { "eu-central-1": 1 } });
+    await env.control.tick();
+    const { outs } = await creating;
+    expect(outs.status).toBe("running");
+    expect(fixture.host.output).not.toMatch(/UND_ERR_DESTROYED|destroyed/i);
+  });
+
   it("cannot serve a read with neither properties nor inputs, which is what `pulumi import` sends", async () => {
     // pulumi/pulumi#16175: the host needs __provider to load the provider. Documented in the README.
     await expect(fixture.host.read("imported", "srv_123", undefined)).rejects.toThrow();

@@ -13,15 +13,16 @@ const FIXTURE = path.join(ROOT, "test/fixtures/serialize-game-server.cjs");
  * The `__provider` text of a real GameServer constructed in `cwd`, as dynamic.Resource
  * serializes it. The script is copied there first, so its requires resolve from that project.
  */
-async function serializeIn(cwd: string): Promise<string> {
+async function serializeIn(cwd: string): Promise<[gameServer: string, roster: string]> {
   const script = path.join(cwd, "serialize-game-server.cjs");
   if (cwd !== ROOT) await copyFile(FIXTURE, script);
   const { rconPassword: _, ...configuration } = CS2_CONFIG;
-  return run(process.execPath, ["--no-warnings", cwd === ROOT ? FIXTURE : script], cwd, {
+  const out = await run(process.execPath, ["--no-warnings", cwd === ROOT ? FIXTURE : script], cwd, {
     ...process.env,
     ...SENTINELS,
     GAMESERVER_CONFIGURATION: JSON.stringify(configuration),
   });
+  return JSON.parse(out) as [string, string];
 }
 
 function expectNoSecrets(text: string): void {
@@ -30,7 +31,7 @@ function expectNoSecrets(text: string): void {
 }
 
 /** Loads the text in Pulumi's host from `cwd` and creates one server with it. */
-async function createThroughHost(cwd: string, provider: string, emulator: RunningEmulator): Promise<string> {
+async function createThroughHost(cwd: string, [provider, roster]: [string, string], emulator: RunningEmulator): Promise<string> {
   const host = await ProviderHost.start(cwd);
   try {
     await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url });
@@ -42,6 +43,9 @@ async function createThroughHost(cwd: string, provider: string, emulator: Runnin
     );
     const { id, outs } = await host.create("p", inputs);
     expect(outs.status).toBe("running");
+    // The second resource type loads from its own text in the same host.
+    const listed = await host.create("r", { fleet: "f", servers: { a: { serverId: id } }, __provider: roster });
+    expect(listed.outs.servers).toMatchObject({ a: { serverId: id, status: "running", connectUrl: outs.connectUrl } });
     await host.delete("p", id, outs);
     return id;
   } finally {
@@ -57,12 +61,15 @@ describe("the serialized provider", () => {
   afterAll(() => emulator?.close());
 
   it("in this repository: under 2 KB, no secrets, no paths, and it runs in the host from the repo root", async () => {
-    const text = await serializeIn(ROOT);
-    console.log(`serialized provider in the repo layout: ${text.length} bytes`);
-    expect(text.length).toBeLessThanOrEqual(2048);
-    expect(text).toContain('require("pulumi-gameservers/handlers")');
-    expectNoSecrets(text);
-    expect(await createThroughHost(ROOT, text, emulator)).toMatch(/^srv_/);
+    const texts = await serializeIn(ROOT);
+    console.log(`serialized providers in the repo layout: ${texts.map((t) => t.length).join(" and ")} bytes`);
+    for (const text of texts) {
+      expect(text.length).toBeLessThanOrEqual(2048);
+      expectNoSecrets(text);
+    }
+    expect(texts[0]).toContain('require("pulumi-gameservers/handlers")');
+    expect(texts[1]).toContain('require("pulumi-gameservers/roster-handlers")');
+    expect(await createThroughHost(ROOT, texts, emulator)).toMatch(/^srv_/);
   });
 
   describe("installed from the packed tarball, as users get it", () => {
@@ -80,12 +87,15 @@ describe("the serialized provider", () => {
     afterAll(() => (project ? rm(project, { recursive: true, force: true }) : undefined));
 
     it("is a single require of the installed module, under 400 bytes, and runs in the host there", async () => {
-      const text = await serializeIn(project);
-      console.log(`serialized provider installed from the tarball: ${text.length} bytes`);
-      expect(text.length).toBeLessThanOrEqual(400);
-      expect(text).toMatch(/require\("pulumi-gameservers\/dynamic-provider"\)/);
-      expectNoSecrets(text);
-      expect(await createThroughHost(project, text, emulator)).toMatch(/^srv_/);
+      const texts = await serializeIn(project);
+      console.log(`serialized providers installed from the tarball: ${texts.map((t) => t.length).join(" and ")} bytes`);
+      for (const text of texts) {
+        expect(text.length).toBeLessThanOrEqual(400);
+        expectNoSecrets(text);
+      }
+      expect(texts[0]).toMatch(/require\("pulumi-gameservers\/dynamic-provider"\)/);
+      expect(texts[1]).toMatch(/require\("pulumi-gameservers\/roster-provider"\)/);
+      expect(await createThroughHost(project, texts, emulator)).toMatch(/^srv_/);
     });
   });
 });

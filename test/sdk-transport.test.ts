@@ -14,6 +14,7 @@ import {
   InsufficientScopeError,
   InternalServerError,
   InvalidResponseError,
+  isTransientError,
   MethodNotAllowedError,
   NotFoundError,
   PermissionDeniedError,
@@ -214,6 +215,15 @@ describe("retries and the transport", () => {
     expect(error).toBeInstanceOf(RateLimitError);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await env.control.hits("POST /v1/game-servers")).toBe(1);
+  });
+
+  it("a closed client fails at once with a plain error, never a transient one to retry", async () => {
+    const client = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url });
+    await client.close();
+    const error = await client.gameServers.list().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GameServersError);
+    expect(isTransientError(error)).toBe(false);
+    expect((error as Error).message).toMatch(/this client was closed/);
   });
 
   it("a 429 pauses every call of the client until Retry-After, so they back off together", async () => {

@@ -12,13 +12,16 @@ export { HostError, type InitFailure, ProviderHost, TYPE, UNKNOWN, urnOf } from 
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** The `__provider` text exactly as `dynamic.Resource` stores it, serialized in a plain node process. */
-export async function serializedProvider(cwd = ROOT): Promise<string> {
+/**
+ * The `__provider` text exactly as `dynamic.Resource` stores it, serialized in a plain node
+ * process: the GameServer shim, or another resource type's (`pulumi-gameservers/roster-provider`).
+ */
+export async function serializedProvider(cwd = ROOT, shim = "pulumi-gameservers/dynamic-provider"): Promise<string> {
   const script = `
     const pulumi = require("@pulumi/pulumi");
     const { GameServer } = require("pulumi-gameservers");
-    // The provider object a GameServer serializes: the module the class passes to dynamic.Resource.
-    const provider = require("pulumi-gameservers/dynamic-provider");
+    // The provider object a resource serializes: the module its class passes to dynamic.Resource.
+    const provider = require(${JSON.stringify(shim)});
     if (typeof GameServer !== "function") throw new Error("GameServer export missing");
     pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })
       .then((sf) => process.stdout.write(sf.text))

@@ -1,0 +1,232 @@
+/**
+ * The FleetRoster dynamic provider's implementation (type
+ * `pulumi-nodejs:dynamic/gameservers:FleetRoster`): the one resource of a fleet that waits.
+ * A fleet's servers are created without waiting, each in its own engine slot for the length of
+ * one POST; this resource then waits for all of them at once, through the shared watcher, and
+ * carries the roster (ip, port, connectUrl) that is real when `pulumi up` returns. It owns no
+ * server: deleting it deletes nothing.
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { GameServer } from "../sdk/index.js";
+import { schemas } from "../sdk/index.js";
+import { connect, log } from "./core.js";
+import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
+import type { WaitOutcome } from "./watcher.js";
+
+export { configure } from "./core.js";
+
+type Props = Record<string, unknown>;
+
+const RosterInputs = z.strictObject({
+  /** The fleet's name, for progress lines. */
+  fleet: z.string().min(1),
+  servers: z.record(
+    z.string().min(1),
+    z.strictObject({
+      serverId: schemas.ServerId,
+      /** false: the server is listed but not waited for (the fleet server's `waitForRunning`). */
+      wait: z.boolean().optional(),
+    }),
+  ),
+  readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
+});
+type RosterInputs = z.infer<typeof RosterInputs>;
+
+/** One server of the roster, as the API reported it when the wait ended. */
+export interface RosterServer {
+  serverId: string;
+  name: string | null;
+  region: string | null;
+  status: string;
+  ip: string | null;
+  port: number | null;
+  connectUrl: string | null;
+  /** Set when the server is listed but not waited for. */
+  wait?: false;
+}
+
+/** How often a wait for many servers prints how far it got. @default 5000 ms */
+const PROGRESS_EVERY_MS = 5_000;
+
+export async function check(_olds: Props, news: Props) {
+  const failures: { property: string; reason: string }[] = [];
+  if (!containsUnknown(news.servers)) {
+    const { __provider: _, ...rest } = news;
+    const parsed = RosterInputs.safeParse(rest);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.map(String).join(".");
+        failures.push({ property: String(issue.path[0] ?? "(inputs)"), reason: `${path || "(inputs)"} ${issue.message}` });
+      }
+    }
+  }
+  return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: Props, news: Props) {
+  // Compare what the roster is for: which server stands under which key, and the deadline.
+  const ids = (p: Props) =>
+    JSON.stringify(
+      Object.entries((p.servers ?? {}) as Record<string, { serverId?: unknown; wait?: unknown }>)
+        .map(([k, s]) => [k, s?.serverId, s?.wait ?? true])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+  const changes =
+    containsUnknown(news.servers) ||
+    news.servers === UNKNOWN ||
+    ids(olds) !== ids(news) ||
+    (olds.readyTimeoutSeconds ?? null) !== (news.readyTimeoutSeconds ?? null);
+  return { changes, replaces: [], deleteBeforeReplace: false };
+}
+
+export async function create(raw: Props): Promise<{ id: string; outs: Props }> {
+  const id = `roster-${randomBytes(6).toString("hex")}`;
+  return { id, outs: await waitForAll(id, raw) };
+}
+
+export async function update(id: string, _olds: Props, news: Props): Promise<{ outs: Props }> {
+  return { outs: await waitForAll(id, news) };
+}
+
+/** Refresh: every server as the API has it now, read in batches. */
+export async function read(id: string, props: Props) {
+  const inputs = parseRoster(props);
+  const { watcher } = connect();
+  const seen = await watcher.readAll(Object.values(inputs.servers).map((s) => s.serverId));
+  const previous = (props.servers ?? {}) as Record<string, RosterServer>;
+  const servers: Record<string, RosterServer> = {};
+  for (const [key, s] of Object.entries(inputs.servers)) {
+    const server = seen.get(s.serverId);
+    servers[key] =
+      server === undefined
+        ? (previous[key] ?? unknownServer(s.serverId))
+        : server === "gone"
+          ? goneServer(s.serverId)
+          : rosterEntry(server);
+    if (s.wait === false) servers[key] = { ...servers[key]!, wait: false };
+  }
+  return { id, props: { ...props, servers } };
+}
+
+export async function del(): Promise<void> {
+  // The roster owns no server: each is deleted by its own GameServer resource.
+}
+
+export { del as delete };
+
+/** Waits for every waited server of the roster; outputs the roster, or fails keeping it in state. */
+async function waitForAll(id: string, raw: Props): Promise<Props> {
+  const inputs = parseRoster(raw);
+  const { watcher } = connect();
+  const label = `GameServerFleet "${inputs.fleet}"`;
+  const timeoutSeconds = inputs.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const entries = Object.entries(inputs.servers);
+  const waited = entries.filter(([, s]) => s.wait !== false);
+  const started = Date.now();
+  let running = 0;
+  let lastProgress = started;
+  if (waited.length > 0)
+    log(label, `waiting for ${waited.length} server${waited.length === 1 ? "" : "s"} to run (up to ${timeoutSeconds} s)`);
+
+  const outcomes = new Map<string, WaitOutcome>();
+  await Promise.all(
+    waited.map(async ([key, s]) => {
+      const outcome = await watcher.wait(s.serverId, {
+        deadline,
+        onChange: (server, previous) => {
+          if (previous !== undefined && server.lastAllocationError && server.status !== "running") {
+            log(label, `${key} (${server.id}): ${previous} -> ${server.status}: ${server.lastAllocationError}`);
+          }
+        },
+      });
+      outcomes.set(key, outcome);
+      if (outcome.kind === "running") running++;
+      const now = Date.now();
+      if (now - lastProgress >= PROGRESS_EVERY_MS && outcomes.size < waited.length) {
+        lastProgress = now;
+        log(label, `${running}/${waited.length} running (${Math.round((now - started) / 1000)} s)`);
+      }
+    }),
+  );
+
+  // Servers not waited for are listed as the API has them now.
+  const unwaited = entries.filter(([, s]) => s.wait === false);
+  const seen = unwaited.length > 0 ? await watcher.readAll(unwaited.map(([, s]) => s.serverId)) : new Map<string, GameServer | "gone">();
+  const servers: Record<string, RosterServer> = {};
+  const problems: string[] = [];
+  for (const [key, s] of entries) {
+    const outcome = outcomes.get(key);
+    if (!outcome) {
+      const server = seen.get(s.serverId);
+      servers[key] = server === undefined ? unknownServer(s.serverId) : server === "gone" ? goneServer(s.serverId) : rosterEntry(server);
+      continue;
+    }
+    switch (outcome.kind) {
+      case "running":
+        servers[key] = rosterEntry(outcome.server);
+        break;
+      case "failed":
+        servers[key] = rosterEntry(outcome.server);
+        problems.push(
+          `${key} (${s.serverId}) is ${outcome.server.status} after ${outcome.server.allocationAttempts} allocation attempts` +
+            `${outcome.server.lastAllocationError ? `: ${outcome.server.lastAllocationError}` : ""}; \`pulumi up --refresh\` replaces it`,
+        );
+        break;
+      case "gone":
+        servers[key] = goneServer(s.serverId);
+        problems.push(`${key} (${s.serverId}) was deleted outside Pulumi; \`pulumi up --refresh\` creates it again`);
+        break;
+      case "timeout":
+        servers[key] = outcome.server ? rosterEntry(outcome.server) : unknownServer(s.serverId);
+        problems.push(
+          `${key} (${s.serverId}) is still ${outcome.lastStatus} after ${timeoutSeconds} s; the next \`pulumi up\` waits again`,
+        );
+        break;
+    }
+  }
+  for (const [key, s] of entries) if (s.wait === false) servers[key] = { ...servers[key]!, wait: false };
+  const outs = { ...raw, servers, readyAt: problems.length === 0 ? new Date().toISOString() : null };
+  if (problems.length > 0) {
+    const message = `${label}: ${running}/${waited.length} servers running; ${problems.length} not:\n  - ${problems.join("\n  - ")}`;
+    // Kept in state with what is known; the next `pulumi up` calls update, which waits again.
+    throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
+  }
+  if (waited.length > 0) log(label, `all ${waited.length} running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return outs;
+}
+
+function parseRoster(raw: Props): RosterInputs {
+  const { __provider: _, servers: _s, readyAt: _r, ...rest } = raw;
+  // Outputs carry the roster too: read the inputs' shape back from `servers`' ids.
+  const servers: RosterInputs["servers"] = {};
+  for (const [key, s] of Object.entries((raw.servers ?? {}) as Record<string, { serverId?: unknown; wait?: unknown }>)) {
+    if (typeof s?.serverId === "string") servers[key] = { serverId: s.serverId, ...(s.wait === false ? { wait: false } : {}) };
+  }
+  return {
+    fleet: typeof rest.fleet === "string" ? rest.fleet : "?",
+    servers,
+    readyTimeoutSeconds: typeof rest.readyTimeoutSeconds === "number" ? rest.readyTimeoutSeconds : undefined,
+  };
+}
+
+function rosterEntry(server: GameServer): RosterServer {
+  return {
+    serverId: server.id,
+    name: server.name,
+    region: server.region,
+    status: server.status,
+    ip: server.ip,
+    port: server.port,
+    connectUrl: server.connectUrl,
+  };
+}
+
+function goneServer(serverId: string): RosterServer {
+  return { serverId, name: null, region: null, status: "deleted", ip: null, port: null, connectUrl: null };
+}
+
+function unknownServer(serverId: string): RosterServer {
+  return { serverId, name: null, region: null, status: "unknown", ip: null, port: null, connectUrl: null };
+}
