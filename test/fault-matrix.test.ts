@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
 import { GameServersClient } from "../sdk/index.js";
 import { Control, CS2_CONFIG } from "./helpers/emulator.js";
-import { type DeclaredServer, MiniEngine } from "./helpers/engine.js";
+import { type DeclaredServer, MiniEngine, type StateEntry } from "./helpers/engine.js";
 import { ProviderHost, ROOT, serializedProvider } from "./helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
@@ -74,10 +74,16 @@ interface Scenario {
   run(lane: Lane, provider: string): Promise<string[]>;
 }
 
-/** The program before and after the change: one auto-named server updated, one auto-named and one fixed-name server replaced. */
-function program(version: 1 | 2, tag: string): DeclaredServer[] {
-  const base = { gameType: "cs2", readyTimeoutSeconds: 2 };
-  return [
+type Shape = "servers" | "fleet";
+
+/**
+ * The program before and after the change: one auto-named server updated, one auto-named and one
+ * fixed-name server replaced. In the fleet shape (issue 9) the same servers are created without
+ * waiting and a roster resource waits for them, as GameServerFleet declares them.
+ */
+function program(version: 1 | 2, tag: string, shape: Shape = "servers", roster = ""): DeclaredServer[] {
+  const base = { gameType: "cs2", readyTimeoutSeconds: 2, ...(shape === "fleet" ? { waitForRunning: false } : {}) };
+  const servers: DeclaredServer[] = [
     {
       name: "alpha",
       inputs: {
@@ -102,7 +108,18 @@ function program(version: 1 | 2, tag: string): DeclaredServer[] {
       },
     },
   ];
+  if (shape === "servers") return servers;
+  const rosterOf = (state: StateEntry[]) => {
+    // As the engine does, a resource waits for its dependencies: a server that failed or is not
+    // ready (init errors) holds the roster back until a later up settles it.
+    const entries = servers.map((d) => state.find((e) => e.name === d.name && !e.pendingDelete));
+    if (entries.some((e) => e === undefined || e.initErrors)) return undefined;
+    const ids = entries.map((e) => e!.id);
+    return { fleet: "cup", readyTimeoutSeconds: 2, servers: Object.fromEntries(servers.map((d, i) => [d.name, { serverId: ids[i] }])) };
+  };
+  return [...servers, { name: ROSTER, inputs: rosterOf, provider: roster }];
 }
+const ROSTER = "roster";
 
 /** The invariant, as problems (empty when it holds). `foreign` are servers the provider did not create. */
 async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, string>, destroyed: boolean): Promise<string[]> {
@@ -122,13 +139,23 @@ async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, st
     if (ours.length > 0) problems.push(`after destroy, live: ${ours.map((s) => `${s.id} ${s.name}`).join(", ")}`);
     return problems;
   }
-  const ids = engine.state.map((e) => e.id);
+  const servers = engine.state.filter((e) => e.name !== ROSTER);
+  const ids = servers.map((e) => e.id);
   for (const s of ours) {
     const n = ids.filter((id) => id === s.id).length;
     if (n !== 1) problems.push(`live server ${s.id} (${s.name}) is in state ${n} times`);
   }
-  for (const e of engine.state) {
+  for (const e of servers) {
     if (!ours.some((s) => s.id === e.id)) problems.push(`state holds ${e.name} = ${e.id}, which is not live`);
+  }
+  // A fleet's roster, once its up succeeded, lists every server running at its real address.
+  const roster = engine.state.find((e) => e.name === ROSTER && !e.initErrors);
+  for (const [key, entry] of Object.entries(
+    (roster?.outputs.servers ?? {}) as Record<string, { serverId: string; connectUrl: string | null }>,
+  )) {
+    const s = ours.find((x) => x.id === entry.serverId);
+    if (!s || s.status !== "running" || s.connectUrl !== entry.connectUrl)
+      problems.push(`the roster's ${key} is not ${entry.serverId} running at ${entry.connectUrl}`);
   }
   const names = ours.map((s) => s.name);
   for (const n of new Set(names)) if (names.filter((x) => x === n).length > 1) problems.push(`two live servers are named ${n}`);
@@ -141,10 +168,10 @@ async function converge(engine: MiniEngine, prog: DeclaredServer[], label: strin
   problems.push(`${label}: up never succeeded: ${engine.errors.join(" | ")}`);
 }
 
-function faultScenario(call: Call, faultName: string, sustained: boolean): Scenario {
+function faultScenario(call: Call, faultName: string, sustained: boolean, shape: Shape = "servers"): Scenario {
   const fault = { method: call.method, route: call.route, times: sustained ? SUSTAINED_TIMES : 1, ...FAULTS[faultName] };
   return {
-    name: `${call.name} x ${faultName}${sustained ? " (sustained)" : ""}`,
+    name: `${shape === "fleet" ? "fleet: " : ""}${call.name} x ${faultName}${sustained ? " (sustained)" : ""}`,
     async run(lane, provider) {
       const engine = new MiniEngine(lane.host, provider);
       const problems: string[] = [];
@@ -153,15 +180,17 @@ function faultScenario(call: Call, faultName: string, sustained: boolean): Scena
       const arm = (phase: Phase) => (call.phase === phase ? lane.control.fault(fault) : undefined);
       // A short boot, so creates wait and the waits poll.
       await lane.control.config({ bootDelayMs: 100 });
+      const v1 = program(1, tag, shape, rosterProvider);
+      const v2 = program(2, tag, shape, rosterProvider);
       await arm("v1");
-      await engine.up(program(1, tag));
+      await engine.up(v1);
       await lane.control.call("DELETE", "/_emulator/faults");
-      await converge(engine, program(1, tag), "v1", problems);
+      await converge(engine, v1, "v1", problems);
       problems.push(...(await invariant(lane, engine, foreign, false)).map((p) => `after v1: ${p}`));
       await arm("v2");
-      await engine.up(program(2, tag));
+      await engine.up(v2);
       await lane.control.call("DELETE", "/_emulator/faults");
-      await converge(engine, program(2, tag), "v2", problems);
+      await converge(engine, v2, "v2", problems);
       problems.push(...(await invariant(lane, engine, foreign, false)).map((p) => `after v2: ${p}`));
       await arm("destroy");
       await engine.destroy();
@@ -308,11 +337,15 @@ async function startHost(lane: Lane): Promise<ProviderHost> {
   return host;
 }
 
+/** The fleet roster's serialized provider (the second resource type's shim). */
+let rosterProvider = "";
+
 describe("fault matrix", () => {
   const lanes: Lane[] = [];
   let provider: string;
   beforeAll(async () => {
     provider = await serializedProvider();
+    rosterProvider = await serializedProvider(ROOT, "pulumi-gameservers/roster-provider");
     for (let i = 0; i < LANES; i++) {
       const emulator = await startEmulator();
       const lane = {
@@ -341,6 +374,14 @@ describe("fault matrix", () => {
     for (const call of CALLS)
       for (const fault of Object.keys(FAULTS)) for (const sustained of [false, true]) scenarios.push(faultScenario(call, fault, sustained));
     scenarios.push(...SPECIALS);
+    // The same matrix over a fleet's shape (servers created without waiting, one roster that
+    // waits): every call and fault once, and sustained for the calls the waits make.
+    for (const call of CALLS) {
+      for (const fault of Object.keys(FAULTS)) {
+        scenarios.push(faultScenario(call, fault, false, "fleet"));
+        if (call.method === "GET") scenarios.push(faultScenario(call, fault, true, "fleet"));
+      }
+    }
     // FAULT_MATRIX_ONLY=<text> runs the scenarios whose name contains it (for debugging one).
     const only = process.env.FAULT_MATRIX_ONLY;
     if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));

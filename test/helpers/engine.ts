@@ -2,10 +2,16 @@ import { HostError, type ProviderHost } from "./provider-host.js";
 
 type Props = Record<string, unknown>;
 
-/** One resource of a program, as the GameServer class sends it (before check). */
+/**
+ * One resource of a program, as its class sends it (before check). `inputs` may depend on what
+ * earlier resources output (a fleet's roster lists its servers' ids): the engine resolves it
+ * once those ran, and skips the resource when one of them is missing (a failed dependency).
+ */
 export interface DeclaredServer {
   name: string;
-  inputs: Props;
+  inputs: Props | ((state: StateEntry[]) => Props | undefined);
+  /** The resource type's serialized provider. @default the engine's (GameServer's) */
+  provider?: string;
 }
 
 /** One resource in state, as the engine keeps it. */
@@ -61,7 +67,12 @@ export class MiniEngine {
   async #up(program: DeclaredServer[]): Promise<boolean> {
     for (const entry of this.state.filter((e) => e.pendingDelete)) await this.#delete(entry);
     for (const declared of program) {
-      const news = { ...declared.inputs, __provider: this.provider };
+      const declaredInputs = typeof declared.inputs === "function" ? declared.inputs(this.state) : declared.inputs;
+      if (!declaredInputs) {
+        this.errors.push(`${declared.name}: skipped, a resource it depends on failed`);
+        continue;
+      }
+      const news = { ...declaredInputs, __provider: declared.provider ?? this.provider };
       const current = this.state.find((e) => e.name === declared.name && !e.pendingDelete);
       if (!current) {
         await this.#create(declared.name, news);
