@@ -1,17 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
-import { GameServer, type GameServerArgs } from "./game-server.js";
+import { GameServer, type GameServerArgs, type Region } from "./game-server.js";
 import { checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
 
 import rosterProvider = require("./fleet-roster-provider.js");
 
+/**
+ * The part of a configuration a fleet's defaults or one of its servers gives: any subset of a
+ * CS2 configuration's fields for `cs2` (each checked by TypeScript; the merged whole is checked
+ * when the fleet is declared), an open object for other games.
+ */
+export type FleetConfigurationFor<G extends string> = string extends G
+  ? Record<string, unknown>
+  : G extends "cs2"
+    ? Partial<Omit<Cs2Configuration, "rconPassword" | "serverPassword">>
+    : Record<string, unknown>;
+
 /** Settings of one server of a fleet; every one may be set in `defaults` or per server. */
-export interface FleetServerSettings {
-  gameType?: string;
+export interface FleetServerSettings<G extends string = string> {
+  gameType?: G;
   /** AWS region code. Unset: the fleet's `regions`, round-robin, else `defaults.region`. */
-  region?: string;
+  region?: Region;
   /** Merged key by key over `defaults.configuration` (a server's value wins). */
-  configuration?: Record<string, unknown>;
+  configuration?: FleetConfigurationFor<G>;
   autoStop?: boolean;
   autostopMinutes?: number;
   rconPassword?: pulumi.Input<string>;
@@ -21,16 +33,17 @@ export interface FleetServerSettings {
 }
 
 /** A server's own settings: the defaults' fields, plus a fixed `name`. */
-export interface FleetServer extends FleetServerSettings {
+export interface FleetServer<G extends string = string> extends FleetServerSettings<G> {
   /** Server name. @default the fleet's name, the key and a random suffix, kept across updates */
   name?: string;
 }
 
-export interface GameServerFleetArgs {
+/** Arguments of a {@link GameServerFleet}; `G` is the game type, inferred from `defaults.gameType`. */
+export interface GameServerFleetArgs<G extends string = string> {
   /** Settings every server starts from. */
-  defaults: FleetServerSettings;
+  defaults: FleetServerSettings<G>;
   /** Servers by key (`groups-1`, `final`): the key names the server in the roster and in URNs. */
-  servers?: Record<string, FleetServer>;
+  servers?: Record<string, FleetServer<G>>;
   /** Adds `count` servers keyed by `nameTemplate`; an entry of `servers` with the same key overrides one. */
   count?: number;
   /** Key of the n-th counted server (1-based): `{n}` is replaced by n. @default "server-{n}" */
@@ -39,7 +52,7 @@ export interface GameServerFleetArgs {
    * Regions to spread servers without their own `region` over, round-robin in declaration order
    * (counted servers first). Pin a server's region to keep it when you reorder.
    */
-  regions?: string[];
+  regions?: Region[];
 }
 
 /** How players and admins reach one server. Passwords are secrets. */
@@ -66,7 +79,7 @@ const KEY = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
  * resource, the fleet's roster, waits for all of them at once and carries their addresses, so
  * `pulumi up` returns when every server can take players and `roster` is real by then.
  */
-export class GameServerFleet extends pulumi.ComponentResource {
+export class GameServerFleet<G extends string = string> extends pulumi.ComponentResource {
   /**
    * The servers by key. Their `ip`, `port`, `connectUrl` and `status` are as the API answered
    * the create (the server may still be starting): read addresses from `roster`.
@@ -77,7 +90,7 @@ export class GameServerFleet extends pulumi.ComponentResource {
   /** The resource that waits for the servers; `readyAt` is when all of them ran. */
   readonly ready: FleetRoster;
 
-  constructor(name: string, args: GameServerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: GameServerFleetArgs<G>, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: an invalid definition throws before anything is registered.
     const definitions = resolveFleet(name, args);
     super("gameservers:index:GameServerFleet", name, {}, opts);
@@ -138,7 +151,7 @@ export class FleetRoster extends pulumi.dynamic.Resource {
  * Each server's GameServer arguments, validated. Exported for tests and for programs that want
  * to show a fleet definition without deploying it.
  */
-export function resolveFleet(fleetName: string, args: GameServerFleetArgs): Record<string, GameServerArgs> {
+export function resolveFleet<G extends string>(fleetName: string, args: GameServerFleetArgs<G>): Record<string, GameServerArgs> {
   const problems: string[] = [];
   const fail = () => new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${problems.join("\n  - ")}`);
   if (!isObject(args)) {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { KnownRegion } from "../sdk/emulator/regions.js";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
 
 import provider = require("./dynamic-provider.js");
@@ -8,14 +9,31 @@ export type Cs2ConfigurationArgs = {
   [K in keyof Omit<Cs2Configuration, "rconPassword" | "serverPassword">]: pulumi.Input<Cs2Configuration[K]>;
 };
 
-/** Arguments of a {@link GameServer}. */
-export interface GameServerArgs {
+/**
+ * An AWS region code. Your editor completes the regions this release knows; a region a newer
+ * API adds is accepted too (any string: the API decides).
+ */
+export type Region = KnownRegion | (string & {});
+
+/**
+ * The configuration a game type takes: a complete {@link Cs2ConfigurationArgs} for `cs2`
+ * (checked by TypeScript), an open object for other games, and for a game type only known at
+ * run time (an `Output`, a config value) too.
+ */
+export type ConfigurationFor<G extends string> = string extends G
+  ? pulumi.Input<Record<string, pulumi.Input<unknown>>>
+  : G extends "cs2"
+    ? pulumi.Input<Cs2ConfigurationArgs>
+    : pulumi.Input<Record<string, pulumi.Input<unknown>>>;
+
+/** Arguments of a {@link GameServer}; `G` is the game type, inferred from `gameType`. */
+export interface GameServerArgs<G extends string = string> {
   /** Game type, e.g. `cs2`. Changing it replaces the server. */
-  gameType: pulumi.Input<string>;
+  gameType: pulumi.Input<G>;
   /** AWS region code, e.g. `eu-central-1`. Changing it replaces the server. */
-  region: pulumi.Input<string>;
+  region: pulumi.Input<Region>;
   /** Game configuration: typed for `cs2`, passed through for other games. Updated in place. */
-  configuration: pulumi.Input<Cs2ConfigurationArgs> | pulumi.Input<Record<string, pulumi.Input<unknown>>>;
+  configuration: ConfigurationFor<G>;
   /** Server name. @default the resource name plus a random suffix, kept across updates */
   name?: pulumi.Input<string>;
   /** Stop the server after `autostopMinutes` idle. @default false */
@@ -78,7 +96,7 @@ const ARG_NAMES: readonly string[] = [
  * A game server of the hosting API, as a Pulumi resource (`pulumi-nodejs:dynamic/gameservers:GameServer`).
  * Create waits until the server can take players; see the README's resource reference.
  */
-export class GameServer extends pulumi.dynamic.Resource {
+export class GameServer<G extends string = string> extends pulumi.dynamic.Resource {
   /** The API's server id (also the resource id). */
   declare readonly serverId: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
@@ -107,7 +125,7 @@ export class GameServer extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
 
-  constructor(name: string, args: GameServerArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: GameServerArgs<G>, opts?: pulumi.CustomResourceOptions) {
     const outputs: Record<string, undefined> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
     const props: Record<string, unknown> =
       opts?.id !== undefined

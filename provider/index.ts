@@ -1,4 +1,5 @@
 export {
+  type FleetConfigurationFor,
   FleetRoster,
   type FleetRosterArgs,
   type FleetServer,
@@ -9,4 +10,4 @@ export {
   resolveFleet,
 } from "./fleet.js";
 export type { RosterServer } from "./fleet-roster-handlers.js";
-export { type Cs2ConfigurationArgs, GameServer, type GameServerArgs } from "./game-server.js";
+export { type ConfigurationFor, type Cs2ConfigurationArgs, GameServer, type GameServerArgs, type Region } from "./game-server.js";

@@ -1,5 +1,5 @@
 /** AWS commercial regions the emulator accepts (an unknown one is INVALID_PARAMS). */
-export const AWS_COMMERCIAL_REGIONS: readonly string[] = [
+export const AWS_COMMERCIAL_REGIONS = [
   "us-east-1",
   "us-east-2",
   "us-west-1",
@@ -34,9 +34,12 @@ export const AWS_COMMERCIAL_REGIONS: readonly string[] = [
   "me-central-1",
   "mx-central-1",
   "sa-east-1",
-];
+] as const satisfies readonly string[];
 
-const REGION_SET = new Set(AWS_COMMERCIAL_REGIONS);
+/** A region code the emulator (and this release) knows. */
+export type KnownRegion = (typeof AWS_COMMERCIAL_REGIONS)[number];
+
+const REGION_SET = new Set<string>(AWS_COMMERCIAL_REGIONS);
 
 export function isKnownRegion(region: string): boolean {
   return REGION_SET.has(region);

@@ -50,12 +50,29 @@ function startingMapInPool(cfg: { mapPool?: string[]; startingMap?: string }, ct
   }
 }
 
+/**
+ * Run the cross-field rule even when other fields are wrong, so one request reports every
+ * problem at once: whenever the pool and the starting map themselves are well formed.
+ */
+const MAP_RULE = {
+  when: (payload: z.core.ParsePayload) => {
+    const v = payload.value as { mapPool?: unknown; startingMap?: unknown } | null;
+    return (
+      typeof v === "object" &&
+      v !== null &&
+      Array.isArray(v.mapPool) &&
+      v.mapPool.every((m) => typeof m === "string") &&
+      typeof v.startingMap === "string"
+    );
+  },
+};
+
 /** A complete CS2 configuration, as `create` requires it. Strict: unknown keys are rejected. */
-export const Cs2Configuration = z.strictObject(cs2Fields).superRefine(startingMapInPool);
+export const Cs2Configuration = z.strictObject(cs2Fields).superRefine(startingMapInPool, MAP_RULE);
 export type Cs2Configuration = z.infer<typeof Cs2Configuration>;
 
 /** A partial CS2 configuration, as `update` merges it into the server's current one. */
-export const Cs2ConfigurationPatch = z.strictObject(cs2Fields).partial().superRefine(startingMapInPool);
+export const Cs2ConfigurationPatch = z.strictObject(cs2Fields).partial().superRefine(startingMapInPool, MAP_RULE);
 export type Cs2ConfigurationPatch = z.infer<typeof Cs2ConfigurationPatch>;
 
 /** Configuration keys the API never echoes back inside `configuration` (they are top-level fields). */
