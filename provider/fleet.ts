@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
 import { GameServer, type GameServerArgs, type Region } from "./game-server.js";
-import { checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
+import { type CheckFailure, checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
 
 import rosterProvider = require("./fleet-roster-provider.js");
 
@@ -192,6 +192,7 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
 
   const out: Record<string, GameServerArgs> = {};
   const fixedNames = new Map<string, string>();
+  const checked = new Map<string, CheckFailure[]>();
   let spread = 0;
   for (const [key, server] of entries) {
     if (!KEY.test(key)) {
@@ -216,7 +217,12 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
       configuration: { ...defaults.configuration, ...server.configuration },
       ...pick(server, defaults),
     };
-    for (const f of checkInputs({}, plainValues(merged)).failures) problems.push(`server "${key}": ${f.reason}`);
+    // Counted servers mostly share their settings: each distinct set is checked once.
+    const values = plainValues(merged);
+    const fingerprint = JSON.stringify(values);
+    let failures = checked.get(fingerprint);
+    if (!failures) checked.set(fingerprint, (failures = checkInputs({}, values).failures));
+    for (const f of failures) problems.push(`server "${key}": ${f.reason}`);
     out[key] = merged;
   }
   if (problems.length > 0) throw fail();

@@ -50,7 +50,9 @@ interface Waiter extends WaitRequest {
 
 /** The first poll comes this soon after a wait starts; later ones grow towards the interval. @default 250 ms */
 export const FIRST_POLL_MS = 250;
-/** Each poll's interval is the previous one's times this, up to the configured interval. */
+/** Polls keep the first pace for this long after the newest wait joined. @default 4000 ms */
+const BRISK_MS = 4_000;
+/** Then each poll's interval is the previous one's times this, up to the configured interval. */
 const POLL_GROWTH = 1.1;
 /**
  * A waited server is read at least this often even without an event, so a missed event, an
@@ -67,8 +69,8 @@ const PAGE_SIZE = 100;
  * provisioning since we last asked (`GET /v1/game-servers/events?since=`). Only the servers an
  * event names (and each waited server every {@link RECHECK_MS}) are then read, to confirm their
  * state before a wait settles: one `get` each for up to three, otherwise the newest pages of the
- * list (servers are listed oldest first, so new ones are on the last pages). Polls start
- * {@link FIRST_POLL_MS} after a wait begins and slow down towards `intervalMs`.
+ * list (servers are listed oldest first, so new ones are on the last pages). Polls come every
+ * {@link FIRST_POLL_MS} for the first seconds after a wait begins, then slow down towards `intervalMs`.
  */
 export class Watcher {
   readonly #client: GameServersClient;
@@ -78,6 +80,8 @@ export class Watcher {
   #loop: Promise<void> | undefined;
   readonly #firstDelay: number;
   #nextDelay: number;
+  /** Local epoch ms when the newest wait joined. */
+  #joinedAt = 0;
   /** False once the API answered that it has no events endpoint: then every poll reads. */
   #events = true;
 
@@ -107,6 +111,7 @@ export class Watcher {
         reject,
       });
       this.#nextDelay = this.#firstDelay;
+      this.#joinedAt = now;
       this.#loop ??= this.#run();
     });
   }
@@ -141,7 +146,8 @@ export class Watcher {
       if (this.#waiters.size === 0) continue;
       const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
       const delay = this.#nextDelay;
-      this.#nextDelay = Math.min(this.#intervalMs, Math.round(this.#nextDelay * POLL_GROWTH));
+      // Poll at the first pace while waits are young (a server boots in seconds), then slow down.
+      if (now - this.#joinedAt >= BRISK_MS) this.#nextDelay = Math.min(this.#intervalMs, Math.round(this.#nextDelay * POLL_GROWTH));
       // A 429's Retry-After is honoured even past a deadline: the timeout is then settled late, not early.
       await this.#clock.sleep(Math.max(holdOff ?? 0, Math.min(delay, this.#intervalMs, nextDeadline - now), 0));
     }
@@ -218,10 +224,11 @@ export class Watcher {
     const wanted = new Set(waiters.map((w) => w.id));
     if (wanted.size > INDIVIDUAL_READ_LIMIT) {
       try {
-        // The newest servers are on the last pages: learn the count, then read backwards.
+        // The newest servers are on the last pages: learn the count, then read backwards, as
+        // many pages as every wait of this watcher could fill (those due may be the oldest).
         const { total } = await this.#client.gameServers.list({ page: 1, pageSize: 1 }, { maxRetries: 0 });
         const pages = Math.ceil(total / PAGE_SIZE);
-        const budget = Math.ceil(wanted.size / PAGE_SIZE) + 1;
+        const budget = Math.ceil(Math.max(wanted.size, this.#waiters.size) / PAGE_SIZE) + 1;
         for (let page = pages; page >= 1 && page > pages - budget && wanted.size > 0; page--) {
           const { items } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, { maxRetries: 0 });
           for (const server of items) if (wanted.delete(server.id)) seen.set(server.id, server);
