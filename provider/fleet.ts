@@ -220,8 +220,8 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
     // Counted servers mostly share their settings: each distinct set is checked once.
     const values = plainValues(merged);
     const fingerprint = JSON.stringify(values);
-    let failures = checked.get(fingerprint);
-    if (!failures) checked.set(fingerprint, (failures = checkInputs({}, values).failures));
+    const failures = checked.get(fingerprint) ?? checkInputs({}, values).failures;
+    checked.set(fingerprint, failures);
     for (const f of failures) problems.push(`server "${key}": ${f.reason}`);
     out[key] = merged;
   }

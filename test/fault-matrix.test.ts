@@ -154,7 +154,7 @@ async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, st
     (roster?.outputs.servers ?? {}) as Record<string, { serverId: string; connectUrl: string | null }>,
   )) {
     const s = ours.find((x) => x.id === entry.serverId);
-    if (!s || s.status !== "running" || s.connectUrl !== entry.connectUrl)
+    if (s?.status !== "running" || s.connectUrl !== entry.connectUrl)
       problems.push(`the roster's ${key} is not ${entry.serverId} running at ${entry.connectUrl}`);
   }
   const names = ours.map((s) => s.name);
