@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
 import { CS2_CONFIG } from "./helpers/emulator.js";
-import { ProviderHost, ROOT, run } from "./helpers/provider-host.js";
+import { ProviderHost, ROOT, run, serializedProvider } from "./helpers/provider-host.js";
 
 const SENTINELS = { SENTINEL_KEY: "gsk_sentinel_api_key_4f1c", SENTINEL_RCON: "sentinel-rcon-9d2e", SENTINEL_JOIN: "sentinel-join-7b3a" };
 const FIXTURE = path.join(ROOT, "test/fixtures/serialize-game-server.cjs");
@@ -96,6 +96,10 @@ describe("the serialized provider", () => {
       expect(texts[0]).toMatch(/require\("pulumi-gameservers\/dynamic-provider"\)/);
       expect(texts[1]).toMatch(/require\("pulumi-gameservers\/roster-provider"\)/);
       expect(await createThroughHost(project, texts, emulator)).toMatch(/^srv_/);
+      // The third type, ServerCommand, from its own permanent path.
+      const command = await serializedProvider(project, "pulumi-gameservers/command-provider");
+      expect(command.length).toBeLessThanOrEqual(400);
+      expect(command).toMatch(/require\("pulumi-gameservers\/command-provider"\)/);
     });
   });
 });

@@ -1,0 +1,23 @@
+/**
+ * The serialized provider of every ServerCommand: like the GameServer shim
+ * (`dynamic-provider.ts`), a tiny object whose methods load the implementation from the
+ * installed package by name, inside their bodies.
+ *
+ * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/command-provider`),
+ * its method names and the path it requires (`pulumi-gameservers/command-handlers`) are
+ * written into every state that holds a ServerCommand. Never move or rename them.
+ */
+import type * as handlers from "./server-command-handlers.js";
+
+type H = typeof handlers;
+type Args<K extends keyof H> = H[K] extends (...args: infer P) => unknown ? P : never;
+
+export = {
+  configure: (...a: Args<"configure">) => (require("pulumi-gameservers/command-handlers") as H).configure(...a),
+  check: (...a: Args<"check">) => (require("pulumi-gameservers/command-handlers") as H).check(...a),
+  diff: (...a: Args<"diff">) => (require("pulumi-gameservers/command-handlers") as H).diff(...a),
+  create: (...a: Args<"create">) => (require("pulumi-gameservers/command-handlers") as H).create(...a),
+  read: (...a: Args<"read">) => (require("pulumi-gameservers/command-handlers") as H).read(...a),
+  update: (...a: Args<"update">) => (require("pulumi-gameservers/command-handlers") as H).update(...a),
+  delete: (...a: Args<"delete">) => (require("pulumi-gameservers/command-handlers") as H).delete(...a),
+};
