@@ -69,6 +69,11 @@ describe("the examples, run end to end against the emulator by the offline runne
     expect(servers.find((s) => s.name === roster["playoffs-1"]!.name)!.configuration).toMatchObject({ warmupTime: 600, freezeTime: 20 });
     expect(run.secretOutputs).toEqual(expect.arrayContaining(["roster.final-1.serverPassword", "roster.final-1.rconPassword"]));
     expect(run.secretOutputs.some((p) => p.endsWith("connectUrl"))).toBe(false);
+    // Each match server loaded its map and announced itself (a ServerCommand each).
+    const log = await env.client.logs.latest(final.id);
+    expect(log.content).toContain("Changing level to de_inferno");
+    expect(log.content).toContain("server ready on de_inferno");
+    expect(run.resources.filter((r) => r.type.endsWith(":ServerCommand"))).toHaveLength(7);
     await run.destroy();
     expect((await env.control.stats()).servers.byStatus).toEqual({});
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
-import { type FleetServer, GameServerFleet } from "pulumi-gameservers";
+import { type FleetServer, GameServerFleet, ServerCommand } from "pulumi-gameservers";
 import { z } from "zod";
 
 /** tournament.yaml: stages with a number of matches, a map pool, per-stage overrides. */
@@ -57,6 +57,20 @@ const fleet = new GameServerFleet(event.event, {
   regions: event.regions,
   servers,
 });
+
+// Each match server loads its stage's map and announces itself once the whole fleet runs (again
+// whenever the map changes): console commands as code.
+for (const [key, server] of Object.entries(fleet.servers)) {
+  const map = (servers[key]?.configuration?.startingMap ?? event.defaults.startingMap) as string;
+  new ServerCommand(
+    `${key}-ready`,
+    {
+      serverId: server.id,
+      commands: [`changelevel ${map}`, `say ${event.event} ${key}: server ready on ${map}`],
+    },
+    { parent: fleet, dependsOn: [fleet.ready] },
+  );
+}
 
 export const eventName = event.event;
 export const serverCount = Object.keys(fleet.servers).length;
