@@ -25,6 +25,10 @@ let runs = 0;
 const rpc: any = require("@pulumi/pulumi/runtime/rpc");
 // The drain Pulumi's own program runner awaits before it exits (internal, hence untyped).
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+// Pulumi's runtime settings store (internal): where the language host's options live.
+const pulumiState = require("@pulumi/pulumi/runtime/state") as {
+  getStore(): { settings: { options: { cacheDynamicProviders?: boolean } } };
+};
 
 /** Options of {@link runOffline}. */
 export interface OfflineOptions {
@@ -243,6 +247,9 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
       options.stack ?? "test",
       false,
     );
+    // As the engine's language host does by default, serialize each dynamic provider once per
+    // run, not once per resource (mocks reset that option).
+    pulumiState.getStore().settings.options.cacheDynamicProviders = true;
     const config = Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k.includes(":") ? k : `${project}:${k}`, v]));
     pulumi.runtime.setAllConfig(
       config,
@@ -343,7 +350,11 @@ class LiveRun {
           `${said} Offline there is no stack to keep it in, and deleting it (${id}) failed: ${(deleteError as Error).message}`,
         );
       }
-      throw new Error(`${said} Offline there is no stack to keep it in: the run deleted it (${id}).`);
+      throw new Error(
+        id.startsWith(UNRESOLVED_PREFIX)
+          ? `${said} Offline there is no stack to keep it in: the run looked for the server that create may have made, and deleted it if it existed.`
+          : `${said} Offline there is no stack to keep it in: the run deleted it (${id}).`,
+      );
     } finally {
       if (creating) this.inFlight.delete(creating);
     }
