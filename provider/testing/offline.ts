@@ -164,7 +164,9 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   }
   options.signal?.throwIfAborted();
 
-  const host = await ProviderHost.start(cwd);
+  // The host starts while the program is built, as the engine starts its provider plugin while
+  // the language host runs the program; the first operation waits for it (and for configure).
+  const host = ProviderHost.launch(cwd);
   const live = new LiveRun(host, options, new Slots(parallel));
   const { resources } = live;
   let firstFailure: Error | undefined;
@@ -197,12 +199,13 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   };
 
   try {
-    await host.configure({
+    const configured = host.configure({
       "gameservers:apiKey": options.apiKey,
       "gameservers:apiUrl": options.apiUrl,
       "gameservers:consoleApiUrl": options.consoleApiUrl ?? options.apiUrl,
       ...(options.pollIntervalMs === null ? {} : { "gameservers:pollIntervalMs": String(options.pollIntervalMs ?? 200) }),
     });
+    configured.catch(() => undefined);
     const project = options.project ?? "offline";
     await pulumi.runtime.setMocks(
       {
@@ -217,6 +220,7 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
               resources.push({ type: args.type, name: args.name, id: undefined, inputs, outputs: inputs, lookup: false });
               return { id: args.custom ? `${args.name}_id` : undefined, state: inputs };
             }
+            await configured;
             slot = await live.slots.acquire();
             if (!slot || live.stopping) throw new Error("not started: the run was stopping");
             emit({ kind: "started", type: args.type, name: args.name });
@@ -257,6 +261,7 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
     );
 
     const exported = await Promise.race([loadProgram(options.program, programPath), failed]);
+    await Promise.race([configured, failed]);
     const secretOutputs: string[] = [];
     const outputs = (await Promise.race([resolveDeep(exported, "", secretOutputs), failed])) as Record<string, unknown>;
     // Resources the outputs do not reference may still be registering.
