@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
-import { GameServer, type GameServerArgs, type Region } from "./game-server.js";
+import { GAME_SERVER_ARGS, GameServer, type GameServerArgs, type Region } from "./game-server.js";
 import { type CheckFailure, checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
 
 import rosterProvider = require("./fleet-roster-provider.js");
@@ -232,17 +232,10 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
 /** The most servers one fleet declares. @default 1000 */
 export const MAX_FLEET_SIZE = 1000;
 const FLEET_ARGS = ["defaults", "servers", "count", "nameTemplate", "regions"];
-const SERVER_SETTINGS = [
-  "gameType",
-  "region",
-  "configuration",
-  "autoStop",
-  "autostopMinutes",
-  "rconPassword",
-  "serverPassword",
-  "waitForRunning",
-  "readyTimeoutSeconds",
-];
+/** What defaults and servers may set: a GameServer's arguments but the name (per server only) and adoption. */
+const SERVER_SETTINGS = GAME_SERVER_ARGS.filter((k) => k !== "name" && k !== "adoptServerId");
+/** The settings merged whole (the server's value over the default's); the rest merge specially. */
+const PLAIN_SETTINGS = SERVER_SETTINGS.filter((k) => k !== "gameType" && k !== "region" && k !== "configuration");
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -258,16 +251,9 @@ function unknownKeys(where: string, value: object, known: readonly string[]): st
 /** The optional settings, the server's value over the default's, unset ones left out. */
 function pick(server: FleetServer, defaults: FleetServerSettings): Partial<GameServerArgs> {
   const out: Record<string, unknown> = {};
-  for (const key of [
-    "name",
-    "autoStop",
-    "autostopMinutes",
-    "rconPassword",
-    "serverPassword",
-    "waitForRunning",
-    "readyTimeoutSeconds",
-  ] as const) {
-    const value = key === "name" ? server.name : (server[key] ?? defaults[key]);
+  if (server.name !== undefined) out.name = server.name;
+  for (const key of PLAIN_SETTINGS as (keyof FleetServerSettings)[]) {
+    const value = server[key] ?? defaults[key];
     if (value !== undefined) out[key] = value;
   }
   return out;

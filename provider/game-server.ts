@@ -78,7 +78,7 @@ const OUTPUTS = [
 const SECRET_OUTPUTS = ["rconPassword", "serverPassword", "createIntent"];
 
 /** Every argument GameServerArgs declares: anything else is passed on for check() to refuse by name. */
-const ARG_NAMES: readonly string[] = [
+export const GAME_SERVER_ARGS: readonly string[] = [
   "gameType",
   "region",
   "configuration",
@@ -140,7 +140,7 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
           }
         : {
             // A misspelt or unknown argument reaches check(), which names it: never silently dropped.
-            ...Object.fromEntries(Object.entries(args ?? {}).filter(([k]) => !ARG_NAMES.includes(k))),
+            ...Object.fromEntries(Object.entries(args ?? {}).filter(([k]) => !GAME_SERVER_ARGS.includes(k))),
             ...outputs,
             name: args.name,
             autoNamePrefix: name,
