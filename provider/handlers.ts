@@ -166,7 +166,8 @@ async function createExactlyOnce(client: GameServersClient, inputs: ProviderInpu
       const list = holders.map((h) => `${h.id} (${h.region}, ${h.status}, created ${h.createdAt})`).join(", ");
       throw new Error(
         `${label}: the name "${inputs.name}" is already carried by ${list}. Nothing was created. ` +
-          `Choose another name, or take that server over with \`adoptServerId: "${holders[0]!.id}"\`.`,
+          `Choose another name, or take that server over with \`adoptServerId: "${holders[0]!.id}"\`. ` +
+          "If an interrupted run of this stack left it, `pulumi stack export | npx gameservers orphans --state -` lists it and `--delete` removes it.",
       );
     }
   }
