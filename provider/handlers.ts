@@ -85,6 +85,7 @@ export async function create(raw: Props): Promise<{ id: string; outs: ProviderOu
   const { client } = connect();
   const label = labelOf(inputs.name);
   const key = journalKey(inputs);
+  let keepJournal = false;
   try {
     const made = inputs.adoptServerId
       ? { server: await adopt(client, inputs, label) }
@@ -110,10 +111,14 @@ export async function create(raw: Props): Promise<{ id: string; outs: ProviderOu
     }
     if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
     return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
+  } catch (error) {
+    keepJournal = (error as { keepJournal?: boolean }).keepJournal === true;
+    throw error;
   } finally {
     // Whatever create hands back (an id, an init failure, an error after which nothing of ours
-    // is left), the engine now knows it: the journal entry has done its work.
-    journal.remove(key);
+    // is left), the engine now knows it: the journal entry has done its work. Unless an earlier
+    // interrupted create's server could not be looked up: the next run must look again.
+    if (!keepJournal) journal.remove(key);
   }
 }
 
@@ -255,10 +260,10 @@ async function resumeInterrupted(client: GameServersClient, key: string, inputs:
   try {
     found = await serversFrom(client, earlier, callOptions(inputs));
   } catch (error) {
-    throw new Error(
+    const message =
       `${label}: a create of this resource was interrupted at ${when}; the server it may have made ("${earlier.name}", ${earlier.gameType}, ${earlier.region}) ` +
-        `could not be looked up (${(error as Error).message}). Nothing was created; run \`pulumi up\` again.`,
-    );
+      `could not be looked up (${(error as Error).message}). Nothing was created; run \`pulumi up\` again.`;
+    throw Object.assign(new Error(message), { keepJournal: true });
   }
   if (found.length === 0) {
     log(label, `a create of this resource was interrupted at ${when}; it had made no server`);

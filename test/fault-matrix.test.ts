@@ -283,6 +283,24 @@ const SPECIALS: Scenario[] = [
     const posts = await lane.control.hits("POST /v1/game-servers");
     if (posts !== 3) problems.push(`${posts} creates were sent for 3 servers`);
   }),
+  special(
+    "provider host killed mid-create, the next run cannot look it up, the one after adopts it",
+    async (lane, engine, _foreign, problems) => {
+      await lane.control.config({ bootDelayMs: 400 });
+      const prog = program(1, "killed-twice");
+      const running = engine.up(prog).catch(() => false);
+      for (let i = 0; i < 400 && (await lane.client.gameServers.list()).total < 3; i++) await new Promise((r) => setTimeout(r, 5));
+      lane.host.child.kill("SIGKILL");
+      await running;
+      engine.host = lane.host = await startHost(lane);
+      await lane.control.fault({ method: "GET", route: "/v1/game-servers", times: SUSTAINED_TIMES, status: 503 });
+      if (await engine.up(prog)) problems.push("up succeeded while the interrupted create could not be looked up");
+      await lane.control.call("DELETE", "/_emulator/faults");
+      await converge(engine, prog, "after the lookups work again", problems);
+      const posts = await lane.control.hits("POST /v1/game-servers");
+      if (posts !== 3) problems.push(`${posts} creates were sent for 3 servers`);
+    },
+  ),
   special("a foreign server with the program's fixed name is refused, never adopted", async (lane, engine, foreign, problems) => {
     const prog = program(1, "foreign");
     const fixed = prog[2]!.inputs.name as string;
