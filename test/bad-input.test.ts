@@ -1,11 +1,11 @@
 import fc from "fast-check";
-import { resolveFleet } from "pulumi-gameservers";
+import { GameServer, resolveFleet } from "pulumi-gameservers";
 import { check } from "pulumi-gameservers/handlers";
-import { UNKNOWN } from "pulumi-gameservers/testing";
+import { runOffline, UNKNOWN } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RequestValidationError } from "../sdk/index.js";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { serializedProvider, useProviderHost } from "./helpers/provider-host.js";
+import { ROOT, serializedProvider, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
 const INPUT_KEYS = [
@@ -134,5 +134,47 @@ describe("server ids are single path segments", () => {
       await expect(call()).rejects.toBeInstanceOf(RequestValidationError);
     }
     expect((await env.control.stats()).requests.total).toBe(0);
+  });
+});
+
+describe("the offline runner shows no secret", () => {
+  const env = useEmulator({ bootDelayMs: 100 });
+
+  it("neither the key nor a password reaches its log, its outputs or its errors", async () => {
+    const secrets = [env.emulator.apiKey, "rcon-secret-4711", "join-secret-0815"];
+    const lines: string[] = [];
+    const run = await runOffline({
+      program: () => {
+        const server = new GameServer("quiet", {
+          gameType: "cs2",
+          region: "eu-central-1",
+          configuration: CONFIGURATION,
+          rconPassword: "rcon-secret-4711",
+          serverPassword: "join-secret-0815",
+        });
+        return { url: server.connectUrl, rcon: server.rconPassword };
+      },
+      cwd: ROOT,
+      apiUrl: env.emulator.url,
+      apiKey: env.emulator.apiKey,
+      log: (line) => lines.push(line),
+    });
+    await run.destroy();
+    // The password is an output the runner reports as secret; nothing else may carry it.
+    expect(run.secretOutputs).toContain("rcon");
+    const { rcon: _, ...shown } = run.outputs;
+    const failed = await runOffline({
+      program: () =>
+        new GameServer("bad", { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION, rconPassword: "s3cr!t" }),
+      cwd: ROOT,
+      apiUrl: env.emulator.url,
+      apiKey: env.emulator.apiKey,
+      log: (line) => lines.push(line),
+    }).catch((e: unknown) => e as Error);
+    expect(failed).toBeInstanceOf(Error);
+    const text = [lines.join("\n"), JSON.stringify(shown), (failed as Error).message].join("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).not.toContain("s3cr!t");
   });
 });
