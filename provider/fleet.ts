@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
-import { GAME_SERVER_ARGS, GameServer, type GameServerArgs, type Region } from "./game-server.js";
+import { GAME_SERVER_ARGS, type GameServerArgs, type Region } from "./game-server.js";
 import { type CheckFailure, checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
 
 import rosterProvider = require("./fleet-roster-provider.js");
+import fleetProvider = require("./fleet-servers-provider.js");
 
 /**
  * The part of a configuration a fleet's defaults or one of its servers gives: any subset of a
@@ -66,27 +67,42 @@ export interface RosterEntry {
   rconPassword: pulumi.Output<string>;
 }
 
+/** One server of a fleet, as the fleet's state has it (its address is in the roster). */
+export interface FleetMember {
+  /** The API's server id. */
+  serverId: pulumi.Output<string>;
+  name: pulumi.Output<string>;
+  gameType: pulumi.Output<string>;
+  region: pulumi.Output<string>;
+  /** As the API answered the create or the last update: read `roster` for servers that run. */
+  status: pulumi.Output<string>;
+  /** Secret. */
+  rconPassword: pulumi.Output<string>;
+  /** Secret; null when the server has none. */
+  serverPassword: pulumi.Output<string | null>;
+}
+
 const KEY = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 
 /**
  * A fleet of game servers from defaults plus named servers (or a count), spread across regions.
- * Each server is its own `GameServer` child keyed by its key, so adding one creates only it,
- * removing one deletes only it, and changing a default updates exactly the servers that inherit
- * it. An invalid definition throws before any API call, naming the server and the field.
+ * An invalid definition throws before any API call, naming the server and the field.
  *
- * The servers are created without waiting (each holds one of the engine's `--parallel` slots
- * only for its POST, and its id is in the state as soon as the API accepted it); one more
- * resource, the fleet's roster, waits for all of them at once and carries their addresses, so
+ * Two resources do the work, whatever the fleet's size. `<name>-servers` (FleetServers) holds
+ * every server: it creates them all at once and returns as soon as the API accepted each one,
+ * so every id is in the state before anything waits; on later runs it touches only the servers
+ * a change concerns (adding one creates only it, removing one deletes only it, changing a
+ * default updates exactly the servers that inherit it, and `pulumi preview` prints which). Then
+ * `<name>-roster` (FleetRoster) waits for all of them at once and carries their addresses, so
  * `pulumi up` returns when every server can take players and `roster` is real by then.
  */
 export class GameServerFleet<G extends string = string> extends pulumi.ComponentResource {
-  /**
-   * The servers by key. Their `ip`, `port`, `connectUrl` and `status` are as the API answered
-   * the create (the server may still be starting): read addresses from `roster`.
-   */
-  readonly servers: Record<string, GameServer>;
+  /** The servers by key, as the fleet's state has them; read addresses from `roster`. */
+  readonly servers: Record<string, FleetMember>;
   /** Connect details by key, known once every server runs; export it as a stack output (passwords stay secret). */
   readonly roster: Record<string, RosterEntry>;
+  /** The resource that holds every server of the fleet. */
+  readonly members: FleetServers;
   /** The resource that waits for the servers; `readyAt` is when all of them ran. */
   readonly ready: FleetRoster;
 
@@ -94,31 +110,119 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     // Validate first: an invalid definition throws before anything is registered.
     const definitions = resolveFleet(name, args);
     super("gameservers:index:GameServerFleet", name, {}, opts);
-    this.servers = {};
-    this.roster = {};
-    const waits: Record<string, pulumi.Input<{ serverId: pulumi.Input<string>; wait?: boolean }>> = {};
+    const specs: Record<string, pulumi.Input<Record<string, unknown>>> = {};
+    const passwords: Record<string, Record<string, pulumi.Input<string>>> = {};
+    const noWait = new Set<string>();
     let readyTimeoutSeconds = 0;
     for (const [key, server] of Object.entries(definitions)) {
-      // The roster waits; the server's own create returns once the API accepted it.
-      const child = new GameServer(`${name}-${key}`, { ...server, waitForRunning: false }, { parent: this });
-      this.servers[key] = child;
-      waits[key] = { serverId: child.id, ...(server.waitForRunning === false ? { wait: false } : {}) };
+      const { rconPassword, serverPassword, waitForRunning, ...spec } = server;
+      specs[key] = spec.name === undefined ? { ...spec, autoNamePrefix: `${name}-${key}` } : spec;
+      if (rconPassword !== undefined || serverPassword !== undefined) {
+        passwords[key] = {
+          ...(rconPassword !== undefined ? { rconPassword } : {}),
+          ...(serverPassword !== undefined ? { serverPassword } : {}),
+        };
+      }
+      if (waitForRunning === false) noWait.add(key);
       readyTimeoutSeconds = Math.max(readyTimeoutSeconds, Number(server.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS));
     }
+    this.members = new FleetServers(`${name}-servers`, { fleet: name, servers: specs, passwords }, { parent: this });
+    const keys = Object.keys(definitions);
+    const waits = this.members.servers.apply((servers) => {
+      const out: Record<string, { serverId: string; wait?: boolean }> = {};
+      for (const key of keys) {
+        const serverId = servers?.[key]?.serverId;
+        if (typeof serverId === "string") out[key] = { serverId, ...(noWait.has(key) ? { wait: false } : {}) };
+      }
+      return out;
+    });
     this.ready = new FleetRoster(`${name}-roster`, { fleet: name, servers: waits, readyTimeoutSeconds }, { parent: this });
-    for (const [key, child] of Object.entries(this.servers)) {
+    this.servers = {};
+    this.roster = {};
+    for (const key of keys) {
+      const state = this.members.servers.apply((servers) => servers?.[key]);
+      const secret = this.members.passwords.apply((all) => all?.[key]);
       const entry = this.ready.servers.apply((servers) => servers[key]);
+      const member: FleetMember = {
+        serverId: state.apply((s) => s?.serverId as string),
+        name: state.apply((s) => s?.name as string),
+        gameType: state.apply((s) => s?.gameType as string),
+        region: state.apply((s) => s?.region as string),
+        status: state.apply((s) => s?.status ?? "unknown"),
+        rconPassword: secret.apply((p) => p?.rconPassword as string),
+        serverPassword: secret.apply((p) => p?.serverPassword ?? null),
+      };
+      this.servers[key] = member;
       this.roster[key] = {
-        name: child.name,
-        region: child.region,
+        name: member.name,
+        region: member.region,
         connectUrl: entry.apply((e) => e?.connectUrl ?? null),
         ip: entry.apply((e) => e?.ip ?? null),
         port: entry.apply((e) => e?.port ?? null),
-        serverPassword: child.serverPassword,
-        rconPassword: child.rconPassword,
+        serverPassword: member.serverPassword,
+        rconPassword: member.rconPassword,
       };
     }
     this.registerOutputs({ roster: this.roster });
+  }
+}
+
+/** One server in a FleetServers state: the GameServer outputs but the passwords, and its resource id. */
+export interface FleetServerState {
+  /** The server's id in the state: its API id, or a placeholder for a create whose outcome stayed unknown. */
+  id: string;
+  /** The API's server id; null for such a placeholder. */
+  serverId: string | null;
+  name: string;
+  gameType: string;
+  region: string;
+  status: string;
+  ip: string | null;
+  port: number | null;
+  connectUrl: string | null;
+  configuration: Record<string, unknown>;
+  autoStop: boolean;
+  autostopMinutes: number | null;
+  createdAt: string;
+  updatedAt: string;
+  readyTimeoutSeconds: number;
+  autoNamePrefix?: string;
+}
+
+/** Arguments of a {@link FleetServers}. */
+export interface FleetServersArgs {
+  /** The fleet's name, for progress lines and errors. */
+  fleet: string;
+  /**
+   * Each server's GameServer arguments by key, passwords and `waitForRunning` apart; a server
+   * without a `name` carries `autoNamePrefix` (its name is generated once, then kept).
+   */
+  servers: pulumi.Input<Record<string, pulumi.Input<Record<string, unknown>>>>;
+  /** Each server's `rconPassword` and `serverPassword` by key; stored as a secret. */
+  passwords?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
+}
+
+/**
+ * Every server of a {@link GameServerFleet} (`pulumi-nodejs:dynamic/gameservers:FleetServers`):
+ * created at once without waiting (the fleet's FleetRoster waits), each updated, replaced or
+ * deleted on its own when the program changes it.
+ */
+export class FleetServers extends pulumi.dynamic.Resource {
+  declare readonly fleet: pulumi.Output<string>;
+  /** Each server by key. */
+  declare readonly servers: pulumi.Output<Record<string, FleetServerState>>;
+  /** Secret: each server's RCON and join passwords by key. */
+  declare readonly passwords: pulumi.Output<Record<string, { rconPassword: string | null; serverPassword: string | null }>>;
+
+  constructor(name: string, args: FleetServersArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      fleetProvider,
+      name,
+      { fleet: args.fleet, servers: args.servers, passwords: pulumi.secret(pulumi.output(args.passwords ?? {})) },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "passwords"] },
+      "gameservers",
+      "FleetServers",
+    );
   }
 }
 

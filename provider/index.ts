@@ -1,9 +1,13 @@
 export {
   type FleetConfigurationFor,
+  type FleetMember,
   FleetRoster,
   type FleetRosterArgs,
   type FleetServer,
   type FleetServerSettings,
+  type FleetServerState,
+  FleetServers,
+  type FleetServersArgs,
   GameServerFleet,
   type GameServerFleetArgs,
   type RosterEntry,

@@ -4,20 +4,24 @@ import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { type ProviderHost, ROOT, TYPE, useProviderHost } from "./helpers/provider-host.js";
+import { HostError, type ProviderHost, ROOT, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
+const FLEET_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
+// Pulumi's secret wrappers as mocks receive them (internal, as the offline runner uses them).
+// biome-ignore lint/suspicious/noExplicitAny: untyped internals
+const rpc: any = createRequire(import.meta.url)("@pulumi/pulumi/runtime/rpc");
 // Pulumi's own drain of outstanding RPCs (internal, as the offline runner uses it).
 const { waitForRPCs } = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 type Props = Record<string, unknown>;
 
-/** The GameServer inputs a fleet definition declares, by resource name, as the engine receives them. */
-async function declare(args: GameServerFleetArgs): Promise<Map<string, Props>> {
-  const declared = new Map<string, Props>();
+/** The FleetServers inputs a fleet definition declares, as the engine receives them (secrets unwrapped). */
+async function declare(args: GameServerFleetArgs): Promise<Props> {
+  let declared: Props | undefined;
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        if (a.type === TYPE) declared.set(a.name, a.inputs);
+        if (a.type === FLEET_TYPE) declared = unwrapSecrets(a.inputs) as Props;
         return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
       },
       call: (a) => a.inputs,
@@ -30,47 +34,57 @@ async function declare(args: GameServerFleetArgs): Promise<Map<string, Props>> {
   // Every registration, the component's outputs included, reaches these mocks before the next
   // declaration replaces them.
   await waitForRPCs();
+  if (!declared) throw new Error("the fleet declared no FleetServers resource");
   return declared;
 }
 
-interface Deployed {
-  id: string;
-  inputs: Props;
-  outs: Props;
+function unwrapSecrets(value: unknown): unknown {
+  if (rpc.isRpcSecret(value)) return unwrapSecrets(rpc.unwrapRpcSecret(value));
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  return value;
 }
 
-/**
- * What `pulumi up` does with a new declaration, one resource at a time, through the real host:
- * create the new names, delete the missing ones, and for the rest check, diff and update only
- * when the provider reports changes. Returns what it did to each.
- */
-async function converge(host: ProviderHost, state: Map<string, Deployed>, declared: Map<string, Props>) {
-  const actions: Record<string, "create" | "update" | "delete" | "same" | "replace"> = {};
-  for (const [name, news] of declared) {
-    const old = state.get(name);
-    const { inputs, failures } = await host.check(name, old?.inputs ?? {}, news);
+/** The fleet's one FleetServers resource through the real host, as `pulumi up` drives it. */
+class Stack {
+  id: string | undefined;
+  inputs: Props = {};
+  outs: Props = {};
+  constructor(readonly host: ProviderHost) {}
+
+  /** Check, then create, or diff and update when the provider reports changes. */
+  async up(news: Props): Promise<"create" | "update" | "same"> {
+    const { inputs, failures } = await this.host.check("cup-servers", this.inputs, news);
     expect(failures).toEqual([]);
-    if (!old) {
-      const { id, outs } = await host.create(name, inputs);
-      state.set(name, { id, inputs, outs });
-      actions[name] = "create";
-      continue;
+    if (this.id === undefined) {
+      const made = await this.host.create("cup-servers", inputs);
+      Object.assign(this, { id: made.id, inputs, outs: made.outs });
+      return "create";
     }
-    const diff = await host.diff(name, old.id, old.outs, inputs);
-    if (diff.replaces.length > 0) actions[name] = "replace";
-    else if (diff.changes === "some") {
-      state.set(name, { id: old.id, inputs, outs: await host.update(name, old.id, old.outs, inputs) });
-      actions[name] = "update";
-    } else actions[name] = "same";
+    const diff = await this.host.diff("cup-servers", this.id, this.outs, inputs);
+    // The fleet resource itself is never replaced: its servers are, one by one.
+    expect(diff.replaces).toEqual([]);
+    if (diff.changes !== "some") return "same";
+    this.outs = await this.host.update("cup-servers", this.id, this.outs, inputs);
+    this.inputs = inputs;
+    return "update";
   }
-  for (const [name, old] of state) {
-    if (declared.has(name)) continue;
-    await host.delete(name, old.id, old.outs);
-    state.delete(name);
-    actions[name] = "delete";
+
+  server(key: string): Props {
+    return (this.outs.servers as Record<string, Props>)[key]!;
   }
-  return actions;
 }
+
+const requests = async (env: ReturnType<typeof useEmulator>) => (await env.control.stats()).requests.byRoute;
+/** Requests per route between two snapshots, the routes that moved only. */
+function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after)) if (n !== (before[route] ?? 0)) out[route] = n - (before[route] ?? 0);
+  return out;
+}
+const POST = "POST /v1/game-servers";
+const PATCH = "PATCH /v1/game-servers/:id";
+const DELETE = "DELETE /v1/game-servers/:id";
 
 describe("GameServerFleet: only the servers a change affects are touched", () => {
   const env = useEmulator();
@@ -81,56 +95,94 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     servers,
   });
 
-  it("adds one, removes one, and changes a default for exactly the servers that inherit it", async () => {
-    const state = new Map<string, Deployed>();
+  it("adds one, removes one, changes a default for exactly the servers that inherit it, and says which in the preview", async () => {
+    const stack = new Stack(fixture.host);
     const three = { a: {}, b: {}, c: { configuration: { freezeTime: 20 } } };
-    expect(await converge(fixture.host, state, await declare(definition(three)))).toEqual({
-      "cup-a": "create",
-      "cup-b": "create",
-      "cup-c": "create",
-    });
-    expect((await env.control.stats()).servers.byStatus).toEqual({ running: 3 });
+    let before = await requests(env);
+    expect(await stack.up(await declare(definition(three)))).toBe("create");
+    expect(delta(before, await requests(env))).toEqual({ [POST]: 3 });
+    expect(Object.keys(stack.outs.servers as Props)).toEqual(["a", "b", "c"]);
+    const ids = (keys: string[]) => keys.map((k) => stack.server(k).serverId);
+    const [idA, idC] = ids(["a", "c"]);
 
-    // Add d: only d is created.
-    const before = await env.control.stats();
-    expect(await converge(fixture.host, state, await declare(definition({ ...three, d: {} })))).toEqual({
-      "cup-a": "same",
-      "cup-b": "same",
-      "cup-c": "same",
-      "cup-d": "create",
-    });
-    const afterAdd = await env.control.stats();
-    expect(afterAdd.requests.byRoute["POST /v1/game-servers"]).toBe(before.requests.byRoute["POST /v1/game-servers"]! + 1);
-    expect(afterAdd.requests.byRoute["PATCH /v1/game-servers/:id"] ?? 0).toBe(0);
+    // Nothing changed: no request at all.
+    before = await requests(env);
+    expect(await stack.up(await declare(definition(three)))).toBe("same");
+    expect(delta(before, await requests(env))).toEqual({});
+
+    // Add d: only d is created, and the preview's line says so.
+    fixture.host.output = "";
+    before = await requests(env);
+    expect(await stack.up(await declare(definition({ ...three, d: {} })))).toBe("update");
+    expect(delta(before, await requests(env))).toEqual({ [POST]: 1 });
+    expect(fixture.host.output).toContain('GameServerFleet "cup": creates d; every other server is left alone');
+    expect(ids(["a", "c"])).toEqual([idA, idC]);
 
     // Remove b: only b is deleted.
     const { b: _b, ...withoutB } = { ...three, d: {} };
-    expect(await converge(fixture.host, state, await declare(definition(withoutB)))).toEqual({
-      "cup-a": "same",
-      "cup-c": "same",
-      "cup-d": "same",
-      "cup-b": "delete",
-    });
+    before = await requests(env);
+    expect(await stack.up(await declare(definition(withoutB)))).toBe("update");
+    expect(delta(before, await requests(env))).toEqual({ [DELETE]: 1 });
+    expect(Object.keys(stack.outs.servers as Props)).toEqual(["a", "c", "d"]);
     expect((await env.client.gameServers.list()).total).toBe(3);
 
     // Change the default freezeTime: a and d inherit it and are updated in place; c overrides it.
-    expect(await converge(fixture.host, state, await declare(definition(withoutB, 18)))).toEqual({
-      "cup-a": "update",
-      "cup-c": "same",
-      "cup-d": "update",
-    });
-    const byName = new Map((await env.client.gameServers.list()).items.map((s) => [s.name, s]));
-    const freeze = (name: string) => byName.get(state.get(name)!.outs.name as string)!.configuration.freezeTime;
-    expect([freeze("cup-a"), freeze("cup-c"), freeze("cup-d")]).toEqual([18, 20, 18]);
-    expect((await env.control.stats()).requests.byRoute["PATCH /v1/game-servers/:id"]).toBe(2);
+    fixture.host.output = "";
+    before = await requests(env);
+    expect(await stack.up(await declare(definition(withoutB, 18)))).toBe("update");
+    expect(delta(before, await requests(env))).toEqual({ [PATCH]: 2 });
+    expect(fixture.host.output).toContain("updates a (configuration), d (configuration)");
+    const byId = new Map((await env.client.gameServers.list()).items.map((s) => [s.id, s]));
+    expect(ids(["a", "c", "d"]).map((id) => byId.get(id as string)!.configuration.freezeTime)).toEqual([18, 20, 18]);
 
-    // Moving a server to another region replaces it; nothing else moves.
-    const moved = await converge(
-      fixture.host,
-      state,
-      await declare(definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18)),
+    // Moving a server to another region replaces it (a new server, the old one deleted); nothing else moves.
+    fixture.host.output = "";
+    before = await requests(env);
+    const moved = definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18);
+    expect(await stack.up(await declare(moved))).toBe("update");
+    expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
+    expect(fixture.host.output).toContain("replaces c (region)");
+    expect(stack.server("c").region).toBe("eu-west-1");
+    expect(stack.server("c").serverId).not.toBe(idC);
+    expect(stack.server("a").serverId).toBe(idA);
+    const live = (await env.client.gameServers.list()).items.filter((s) => s.deletedAt === null).map((s) => s.id);
+    expect(live.sort()).toEqual((ids(["a", "c", "d"]) as string[]).sort());
+
+    // Destroy: every server is deleted.
+    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+    expect((await env.client.gameServers.list()).items.filter((s) => s.deletedAt === null)).toEqual([]);
+  });
+
+  it("keeps every server that exists when some fail, and the next up finishes the rest", async () => {
+    // A live server already carries the fixed name the fleet declares for "b".
+    const squatter = await env.client.gameServers.create({
+      name: "cup-final",
+      gameType: "cs2",
+      region: "eu-central-1",
+      configuration: CS2_CONFIG,
+    });
+    const stack = new Stack(fixture.host);
+    const news = await declare(definition({ a: {}, b: { name: "cup-final" }, c: {} }));
+    const { inputs } = await fixture.host.check("cup-servers", {}, news);
+    const failure = await fixture.host.create("cup-servers", inputs).then(
+      () => undefined,
+      (e: unknown) => e as HostError,
     );
-    expect(moved).toEqual({ "cup-a": "same", "cup-c": "replace", "cup-d": "same" });
+    expect(failure).toBeInstanceOf(HostError);
+    expect(failure!.message).toContain("1 server failed (the others are created; every server that exists stays in the stack");
+    expect(failure!.message).toContain('b: GameServer "cup-final": the name "cup-final" is already carried by');
+    // The engine keeps the resource with what the error carries: a and c, both real.
+    const kept = failure!.initFailure!;
+    expect(Object.keys(kept.properties.servers as Props)).toEqual(["a", "c"]);
+    Object.assign(stack, { id: kept.id, inputs, outs: kept.properties });
+
+    // The name is freed; the next up creates only b.
+    await env.client.gameServers.delete(squatter.id);
+    const before = await requests(env);
+    expect(await stack.up(news)).toBe("update");
+    expect(delta(before, await requests(env))).toMatchObject({ [POST]: 1 });
+    expect(Object.keys(stack.outs.servers as Props)).toEqual(["a", "b", "c"]);
+    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
   });
 
   it("rejects an invalid definition before any API call, naming the server and the field", async () => {
@@ -168,9 +220,11 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
       regions: ["us-east-1", "us-west-2"],
       servers: { "pug-2": { configuration: { maxPlayers: 12 } } },
     });
-    expect([...declared.keys()]).toEqual(["cup-pug-1", "cup-pug-2", "cup-pug-3"]);
-    expect([...declared.values()].map((i) => i.region)).toEqual(["us-east-1", "us-west-2", "us-east-1"]);
-    expect((declared.get("cup-pug-2")!.configuration as Props).maxPlayers).toBe(12);
+    const servers = declared.servers as Record<string, Props>;
+    expect(Object.keys(servers)).toEqual(["pug-1", "pug-2", "pug-3"]);
+    expect(Object.values(servers).map((i) => i.region)).toEqual(["us-east-1", "us-west-2", "us-east-1"]);
+    expect(Object.values(servers).map((i) => i.autoNamePrefix)).toEqual(["cup-pug-1", "cup-pug-2", "cup-pug-3"]);
+    expect((servers["pug-2"]!.configuration as Props).maxPlayers).toBe(12);
     await expect(
       declare({ defaults: { gameType: "cs2", region: "us-east-1", configuration: CONFIGURATION }, count: 2, nameTemplate: "pug" }),
     ).rejects.toThrow(/nameTemplate must contain \{n\}/);
@@ -180,7 +234,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
 describe("GameServerFleet waits without holding the engine's slots", () => {
   const env = useEmulator({ bootDelayMs: 400 });
 
-  it("creates every server at once, then one roster resource waits for all and carries real addresses", async () => {
+  it("creates every server in one operation, then one roster resource waits for all and carries real addresses", async () => {
     const events: OfflineResourceEvent[] = [];
     const run = await runOffline({
       program: () => {
@@ -194,15 +248,18 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       apiUrl: env.emulator.url,
       apiKey: env.emulator.apiKey,
       pollIntervalMs: 50,
-      // Two slots, as a tiny engine: twelve servers that each waited 400 s would take 2.4 s.
+      // Two slots, as a tiny engine: twelve servers that each waited 400 ms would take 2.4 s.
       parallel: 2,
       onResource: (e) => events.push(e),
     });
     try {
-      const servers = run.resources.filter((r) => r.type === TYPE);
+      // One resource holds the twelve servers...
+      const fleet = run.resources.filter((r) => r.type === FLEET_TYPE);
+      expect(fleet).toHaveLength(1);
+      const servers = Object.values(fleet[0]!.outputs.servers as Record<string, Props>);
       expect(servers).toHaveLength(12);
-      // Each server's create returned once the API accepted it, before the server ran...
-      expect(servers.every((s) => s.outputs.status === "allocating")).toBe(true);
+      // ...and its create returned once the API accepted each one, before any ran...
+      expect(servers.every((s) => s.status === "allocating")).toBe(true);
       // ...and the roster was known only when all of them ran.
       const roster = run.outputs.roster as Record<string, { connectUrl: string; ip: string; port: number }>;
       const live = (await env.client.gameServers.list({ pageSize: 100 })).items;
@@ -214,8 +271,8 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       expect(typeof run.outputs.readyAt).toBe("string");
       // The waiting resource started after every server's create had returned.
       const rosterStarted = events.find((e) => e.kind === "started" && e.type.endsWith(":FleetRoster"))!.at;
-      const lastCreated = Math.max(...events.filter((e) => e.kind === "created" && e.type === TYPE).map((e) => e.at));
-      expect(rosterStarted).toBeGreaterThanOrEqual(lastCreated);
+      const created = events.find((e) => e.kind === "created" && e.type === FLEET_TYPE)!.at;
+      expect(rosterStarted).toBeGreaterThanOrEqual(created);
       // Waiting cost a few requests for the whole fleet, not a poll per server.
       const byRoute = (await env.control.stats()).requests.byRoute;
       const reads = ["GET /v1/game-servers/events", "GET /v1/game-servers", "GET /v1/game-servers/:id"].map((r) => byRoute[r] ?? 0);

@@ -65,7 +65,7 @@ for (const [key, server] of Object.entries(fleet.servers)) {
   new ServerCommand(
     `${key}-ready`,
     {
-      serverId: server.id,
+      serverId: server.serverId,
       commands: [`changelevel ${map}`, `say ${event.event} ${key}: server ready on ${map}`],
     },
     { parent: fleet, dependsOn: [fleet.ready] },

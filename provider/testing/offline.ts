@@ -8,8 +8,8 @@ import { HostError, ProviderHost } from "./provider-host.js";
 
 /** Prefix of every dynamic resource's type token; ours are forwarded to the provider host. */
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
-/** What GameServer declares as `additionalSecretOutputs`; mocks do not apply it, the engine does. */
-const SECRET_OUTPUTS = ["rconPassword", "serverPassword"];
+/** What GameServer and FleetServers declare as `additionalSecretOutputs`; mocks do not apply it, the engine does. */
+const SECRET_OUTPUTS = ["rconPassword", "serverPassword", "passwords"];
 /** The signals a live run answers (see {@link OfflineOptions.handleSignals}). */
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /** How far the API's `createdAt` may be behind our clock when the sweep matches an interrupted create's server. */
@@ -333,11 +333,8 @@ class LiveRun {
     if (checked.failures.length > 0) {
       throw new Error(`invalid inputs: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
     }
-    const creating: InFlightCreate | undefined =
-      typeof checked.inputs.name === "string"
-        ? { name: checked.inputs.name, gameType: checked.inputs.gameType, region: checked.inputs.region, sentAfter: Date.now() }
-        : undefined;
-    if (creating) this.inFlight.add(creating);
+    const creating = inFlightCreates(checked.inputs);
+    for (const c of creating) this.inFlight.add(c);
     try {
       return await this.host.create(name, checked.inputs);
     } catch (error) {
@@ -361,7 +358,7 @@ class LiveRun {
           : `${said} Offline there is no stack to keep it in: the run deleted it (${id}).`,
       );
     } finally {
-      if (creating) this.inFlight.delete(creating);
+      for (const c of creating) this.inFlight.delete(c);
     }
   }
 
@@ -450,6 +447,18 @@ class LiveRun {
     }
     return problems;
   }
+}
+
+/** The servers a create may make: a GameServer's one, or each of a fleet's (FleetServers). */
+function inFlightCreates(inputs: Record<string, unknown>): InFlightCreate[] {
+  const sentAfter = Date.now();
+  const one = (s: Record<string, unknown>) =>
+    typeof s.name === "string" ? [{ name: s.name, gameType: s.gameType, region: s.region, sentAfter }] : [];
+  const fleet = inputs.servers;
+  if (fleet && typeof fleet === "object" && !Array.isArray(fleet) && typeof inputs.fleet === "string") {
+    return Object.values(fleet as Record<string, Record<string, unknown>>).flatMap((s) => (s && typeof s === "object" ? one(s) : []));
+  }
+  return one(inputs);
 }
 
 /** Counting semaphore: the engine's `--parallel`. Closing it releases every waiter with `false`. */

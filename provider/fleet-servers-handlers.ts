@@ -1,0 +1,377 @@
+/**
+ * The FleetServers dynamic provider's implementation (type
+ * `pulumi-nodejs:dynamic/gameservers:FleetServers`): every server of a GameServerFleet, in one
+ * resource. One engine operation creates them all at once (at most {@link IN_FLIGHT} requests
+ * in flight) and returns as soon as the API accepted each one, so every id is in the state
+ * before anything waits; the fleet's FleetRoster then waits for all of them.
+ *
+ * Each server is handled by the GameServer provider's own create, update, delete and read
+ * (handlers.ts): the same exactly-once create, journal, fixed-name rules and replacement rules,
+ * server by server. A change touches only the servers it concerns: a key added is created, a
+ * key removed is deleted, a changed server is updated in place or replaced (a fixed name
+ * delete-before-create, an auto-name create-before-delete), and the rest get no request at all.
+ * When some servers fail, the others' results are kept: the resource stays in the state with
+ * every server that exists, and the next `pulumi up` finishes the rest.
+ */
+import { randomBytes } from "node:crypto";
+import { log } from "./core.js";
+import * as server from "./handlers.js";
+import { checkInputs, containsUnknown, diffInputs, UNKNOWN } from "./inputs.js";
+
+export { configure } from "./core.js";
+
+type Props = Record<string, unknown>;
+
+/** Requests in flight at once for one fleet: the SDK's connection pool per origin. */
+export const IN_FLIGHT = 32;
+/** A server's password inputs: kept in `passwords`, the resource's one secret output. */
+const PASSWORD_KEYS = ["rconPassword", "serverPassword"] as const;
+/** What a fleet server's inputs may hold (the GameServer inputs a fleet declares, passwords apart). */
+const SPEC_KEYS = ["name", "autoNamePrefix", "gameType", "region", "configuration", "autoStop", "autostopMinutes", "readyTimeoutSeconds"];
+const FLEET_INPUTS = ["fleet", "servers", "passwords"];
+
+interface Fleet {
+  fleet: string;
+  servers: Record<string, Props>;
+  passwords: Record<string, Props>;
+}
+
+/** What one server's step ended with: its state (outputs and id), or nothing left of it. */
+type Outcome =
+  | { kind: "ok"; id: string; outs: Props }
+  | { kind: "gone" }
+  | { kind: "failed"; error: Error; kept?: { id: string; outs: Props } };
+
+function labelOf(fleet: unknown): string {
+  return `GameServerFleet "${typeof fleet === "string" && fleet ? fleet : "?"}"`;
+}
+
+// ---- check and diff: pure, never call the API --------------------------------------------
+
+export async function check(olds: Props, news: Props) {
+  const failures: { property: string; reason: string }[] = [];
+  const inputs: Props = { ...news };
+  for (const key of Object.keys(news)) {
+    if (key !== "__provider" && !FLEET_INPUTS.includes(key))
+      failures.push({ property: key, reason: `${key} is not an input of FleetServers (inputs: ${FLEET_INPUTS.join(", ")})` });
+  }
+  if (typeof news.fleet !== "string" || !news.fleet) failures.push({ property: "fleet", reason: "fleet must be the fleet's name" });
+  const servers = news.servers;
+  if (servers === UNKNOWN) return { inputs, failures };
+  if (!isRecord(servers)) {
+    failures.push({ property: "servers", reason: "servers must be an object of servers by key" });
+    return { inputs, failures };
+  }
+  const oldServers = isRecord(olds.servers) ? olds.servers : {};
+  const passwords = isRecord(news.passwords) ? news.passwords : {};
+  const checked: Record<string, Props> = {};
+  for (const [key, spec] of Object.entries(servers)) {
+    if (spec === UNKNOWN) {
+      checked[key] = spec as unknown as Props;
+      continue;
+    }
+    if (!isRecord(spec)) {
+      failures.push({ property: "servers", reason: `servers.${key} must be an object of server settings` });
+      continue;
+    }
+    for (const k of Object.keys(spec)) {
+      if (!SPEC_KEYS.includes(k))
+        failures.push({ property: "servers", reason: `servers.${key}.${k} is not a setting of a fleet's server` });
+    }
+    const secret = isRecord(passwords[key]) ? (passwords[key] as Props) : {};
+    const old = isRecord(oldServers[key]) ? (oldServers[key] as Props) : {};
+    const result = checkInputs(old, { ...spec, ...secret });
+    for (const f of result.failures) failures.push({ property: "servers", reason: `servers.${key}: ${f.reason}` });
+    checked[key] = specOf(result.inputs);
+  }
+  inputs.servers = checked;
+  return { inputs, failures };
+}
+
+/** A server's settings as this resource stores them: the spec keys only (no passwords, no wait flag). */
+function specOf(inputs: Props): Props {
+  const out: Props = {};
+  for (const k of SPEC_KEYS) if (inputs[k] !== undefined) out[k] = inputs[k];
+  return out;
+}
+
+/** What each server's change is: created, deleted, replaced, updated (and which settings), or nothing. */
+interface Plan {
+  create: string[];
+  delete: string[];
+  replace: Map<string, string[]>;
+  update: Map<string, string[]>;
+}
+
+function plan(olds: Props, news: Props): Plan {
+  const result: Plan = { create: [], delete: [], replace: new Map(), update: new Map() };
+  const oldServers = (isRecord(olds.servers) ? olds.servers : {}) as Record<string, Props>;
+  const newServers = news.servers;
+  if (!isRecord(newServers)) return result;
+  for (const key of Object.keys(oldServers)) if (!(key in newServers)) result.delete.push(key);
+  for (const [key, spec] of Object.entries(newServers)) {
+    const old = oldServers[key];
+    if (!old) {
+      result.create.push(key);
+      continue;
+    }
+    const id = typeof old.id === "string" ? old.id : "";
+    if (id.startsWith(server.UNRESOLVED_PREFIX)) {
+      result.replace.set(key, ["status"]);
+      continue;
+    }
+    const { replaces, updates } = diffInputs(serverOutputs(olds, key), serverInputs(news, key, spec as Props));
+    if (replaces.length > 0) result.replace.set(key, replaces);
+    else if (updates.length > 0) result.update.set(key, updates);
+  }
+  return result;
+}
+
+export async function diff(_id: string, olds: Props, news: Props) {
+  if (news.servers === UNKNOWN || containsUnknown(news.fleet)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+  const p = plan(olds, news);
+  const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
+  // The engine shows this resource as one update: say which servers it touches, and how.
+  if (changes) log(labelOf(news.fleet), describe(p));
+  return { changes, replaces: [], deleteBeforeReplace: false };
+}
+
+function describe(p: Plan): string {
+  const parts: string[] = [];
+  const list = (keys: string[]) => (keys.length > 8 ? `${keys.slice(0, 8).join(", ")} and ${keys.length - 8} more` : keys.join(", "));
+  const detailed = (m: Map<string, string[]>) => list([...m].map(([k, why]) => `${k} (${why.join(", ")})`));
+  if (p.create.length) parts.push(`creates ${list(p.create)}`);
+  if (p.replace.size) parts.push(`replaces ${detailed(p.replace)}`);
+  if (p.update.size) parts.push(`updates ${detailed(p.update)}`);
+  if (p.delete.length) parts.push(`deletes ${list(p.delete)}`);
+  return `${parts.join("; ")}; every other server is left alone`;
+}
+
+// ---- create, update, delete, read --------------------------------------------------------
+
+export async function create(raw: Props): Promise<{ id: string; outs: Props }> {
+  const id = `fleet-${randomBytes(6).toString("hex")}`;
+  const fleet = parseFleet(raw);
+  const outcomes = await eachServer(Object.keys(fleet.servers), (key) => createServer(raw, fleet, key));
+  return { id, outs: finish(id, raw, fleet, outcomes, new Map(), "created") };
+}
+
+export async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  const fleet = parseFleet(news);
+  const p = plan(olds, news);
+  const previous = stateOf(olds);
+  const work = new Map<string, () => Promise<Outcome>>();
+  for (const key of p.create) work.set(key, () => createServer(news, fleet, key));
+  for (const key of p.delete) if (previous.has(key)) work.set(key, () => deleteServer(previous.get(key)!));
+  for (const key of p.update.keys()) work.set(key, () => updateServer(news, fleet, key, previous.get(key)!));
+  for (const key of p.replace.keys()) work.set(key, () => replaceServer(news, fleet, key, previous.get(key)!));
+  const outcomes = await eachServer([...work.keys()], (key) => work.get(key)!());
+  // Servers no step touched keep their state as it was.
+  for (const [key, kept] of previous) if (!work.has(key) && key in fleet.servers) outcomes.set(key, { kind: "ok", ...kept });
+  return { outs: finish(id, news, fleet, outcomes, previous, "updated") };
+}
+
+export async function del(_id: string, props: Props): Promise<void> {
+  const label = labelOf(props.fleet);
+  const previous = stateOf(props);
+  const outcomes = await eachServer([...previous.keys()], (key) => deleteServer(previous.get(key)!));
+  const failed = [...outcomes].filter(([, o]) => o.kind === "failed") as [string, Extract<Outcome, { kind: "failed" }>][];
+  if (failed.length > 0) {
+    // The resource stays in the state; deleting the deleted ones again is a no-op.
+    throw new Error(
+      `${label}: ${failed.length} of ${previous.size} servers could not be deleted:\n  - ${failed.map(([k, o]) => `${k}: ${o.error.message}`).join("\n  - ")}`,
+    );
+  }
+  log(label, `deleted ${previous.size} server${previous.size === 1 ? "" : "s"}`);
+}
+
+export { del as delete };
+
+/** Refresh: each server as the API has it now; one deleted outside Pulumi leaves the fleet's state. */
+export async function read(id: string, props: Props) {
+  const previous = stateOf(props);
+  const servers: Record<string, Props> = {};
+  const passwords: Record<string, Props> = {};
+  const inputs: Record<string, Props> = {};
+  const outcomes = await eachServer([...previous.keys()], async (key): Promise<Outcome> => {
+    const kept = previous.get(key)!;
+    const got = await server.read(kept.id, kept.outs);
+    return got.id ? { kind: "ok", id: got.id, outs: got.props as Props } : { kind: "gone" };
+  });
+  for (const [key, o] of outcomes) {
+    if (o.kind === "failed") throw o.error;
+    if (o.kind !== "ok") continue;
+    const { server: s, passwords: pw } = split(o.id, o.outs);
+    servers[key] = s;
+    passwords[key] = pw;
+    inputs[key] = specOf(s);
+  }
+  const fleet = props.fleet;
+  return { id, props: { fleet, servers, passwords }, inputs: { fleet, servers: inputs } };
+}
+
+// ---- one server ----------------------------------------------------------------------------
+
+/** One server's inputs as the GameServer provider takes them: never waiting (the roster waits). */
+function serverInputs(props: Props, key: string, spec = (props.servers as Record<string, Props>)[key]!): Props {
+  const all = props.passwords;
+  // A preview may not know the passwords yet: then they may change.
+  const pw =
+    all === UNKNOWN || (isRecord(all) && all[key] === UNKNOWN)
+      ? { rconPassword: UNKNOWN }
+      : isRecord(all) && isRecord(all[key])
+        ? all[key]
+        : {};
+  const out: Props = { ...spec, waitForRunning: false, __provider: props.__provider };
+  for (const k of PASSWORD_KEYS) if (typeof pw[k] === "string") out[k] = pw[k];
+  return out;
+}
+
+/** One server's outputs as the GameServer provider wrote them (passwords joined back in). */
+function serverOutputs(props: Props, key: string): Props {
+  const s = (props.servers as Record<string, Props>)[key] ?? {};
+  const { id: _id, ...rest } = s;
+  return {
+    ...rest,
+    rconPassword: passwordOf(props, key, "rconPassword"),
+    serverPassword: passwordOf(props, key, "serverPassword"),
+    waitForRunning: false,
+    __provider: props.__provider,
+  };
+}
+
+function passwordOf(props: Props, key: string, which: (typeof PASSWORD_KEYS)[number]): string | null {
+  const pw = isRecord(props.passwords) ? props.passwords[key] : undefined;
+  return isRecord(pw) && typeof pw[which] === "string" ? (pw[which] as string) : null;
+}
+
+/** Each server of a state: its id and its outputs as the GameServer provider takes them. */
+function stateOf(props: Props): Map<string, { id: string; outs: Props }> {
+  const out = new Map<string, { id: string; outs: Props }>();
+  for (const [key, s] of Object.entries((isRecord(props.servers) ? props.servers : {}) as Record<string, Props>)) {
+    if (isRecord(s) && typeof s.id === "string" && s.id) out.set(key, { id: s.id, outs: serverOutputs(props, key) });
+  }
+  return out;
+}
+
+async function createServer(props: Props, fleet: Fleet, key: string): Promise<Outcome> {
+  try {
+    const { id, outs } = await server.create(serverInputs(props, key, fleet.servers[key]));
+    return { kind: "ok", id, outs };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+async function updateServer(props: Props, fleet: Fleet, key: string, old: { id: string; outs: Props }): Promise<Outcome> {
+  try {
+    const { outs } = await server.update(old.id, old.outs, serverInputs(props, key, fleet.servers[key]));
+    return { kind: "ok", id: old.id, outs };
+  } catch (error) {
+    return failure(error, old);
+  }
+}
+
+/** A fixed name is freed first (delete, then create); an auto-named server's replacement is made first. */
+async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id: string; outs: Props }): Promise<Outcome> {
+  const fixedName = fleet.servers[key]!.autoNamePrefix === undefined;
+  if (fixedName || old.id.startsWith(server.UNRESOLVED_PREFIX)) {
+    const deleted = await deleteServer(old);
+    if (deleted.kind === "failed") return { ...deleted, kept: old };
+    return createServer(props, fleet, key);
+  }
+  const made = await createServer(props, fleet, key);
+  if (made.kind !== "ok") return made.kind === "failed" && !made.kept ? { ...made, kept: old } : made;
+  const deleted = await deleteServer(old);
+  if (deleted.kind === "failed") {
+    // The replacement exists and is kept; the old server is still live: say so, loudly.
+    log(labelOf(fleet.fleet), `${key}: the replaced server ${old.id} could not be deleted (${deleted.error.message}); delete it by hand`);
+  }
+  return made;
+}
+
+async function deleteServer(old: { id: string; outs: Props }): Promise<Outcome> {
+  try {
+    await server.delete(old.id, old.outs);
+    return { kind: "gone" };
+  } catch (error) {
+    return { kind: "failed", error: error as Error, kept: old };
+  }
+}
+
+/** A failed step: the server it leaves in the state (an init failure's, else the old one), if any. */
+function failure(error: unknown, old?: { id: string; outs: Props }): Outcome {
+  const e = error as Error & { id?: unknown; properties?: unknown };
+  if (typeof e.id === "string" && e.id && isRecord(e.properties))
+    return { kind: "failed", error: e, kept: { id: e.id, outs: e.properties } };
+  return { kind: "failed", error: e, ...(old ? { kept: old } : {}) };
+}
+
+/**
+ * The resource's outputs from every server's outcome. When some step failed, throws the error the
+ * host turns into ErrorResourceInitFailed: the state keeps every server that exists, and the next
+ * `pulumi up` calls update, which finishes the rest.
+ */
+function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outcome>, previous: Map<string, unknown>, done: string): Props {
+  const servers: Record<string, Props> = {};
+  const passwords: Record<string, Props> = {};
+  const problems: string[] = [];
+  for (const key of [...Object.keys(fleet.servers), ...[...previous.keys()].filter((k) => !(k in fleet.servers))]) {
+    const o = outcomes.get(key);
+    if (!o) continue;
+    const kept = o.kind === "ok" ? o : o.kind === "failed" ? o.kept : undefined;
+    if (o.kind === "failed") problems.push(`${key}: ${o.error.message}`);
+    if (!kept) continue;
+    const split_ = split(kept.id, kept.outs);
+    servers[key] = split_.server;
+    passwords[key] = split_.passwords;
+  }
+  const outs = { fleet: fleet.fleet, servers, passwords, __provider: raw.__provider };
+  const label = labelOf(fleet.fleet);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10);
+    const message =
+      `${label}: ${problems.length} server${problems.length === 1 ? "" : "s"} failed (the others are ${done}; every server that exists stays in the stack and the next \`pulumi up\` finishes the rest):\n  - ` +
+      `${shown.join("\n  - ")}${problems.length > shown.length ? `\n  - and ${problems.length - shown.length} more` : ""}`;
+    throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
+  }
+  const count = Object.keys(servers).length;
+  log(label, `${count} server${count === 1 ? "" : "s"} ${done}; the roster waits for them to run`);
+  return outs;
+}
+
+/** Splits a GameServer provider's outputs: the server (with its resource id) and its passwords. */
+function split(id: string, outs: Props): { server: Props; passwords: Props } {
+  const { __provider: _p, rconPassword, serverPassword, waitForRunning: _w, ...rest } = outs;
+  return { server: { id, ...rest }, passwords: { rconPassword: rconPassword ?? null, serverPassword: serverPassword ?? null } };
+}
+
+function parseFleet(raw: Props): Fleet {
+  return {
+    fleet: typeof raw.fleet === "string" ? raw.fleet : "?",
+    servers: (isRecord(raw.servers) ? raw.servers : {}) as Record<string, Props>,
+    passwords: (isRecord(raw.passwords) ? raw.passwords : {}) as Record<string, Props>,
+  };
+}
+
+/** Runs `step` for every key, at most {@link IN_FLIGHT} at once; never rejects. */
+async function eachServer(keys: string[], step: (key: string) => Promise<Outcome>): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++]!;
+      try {
+        outcomes.set(key, await step(key));
+      } catch (error) {
+        outcomes.set(key, { kind: "failed", error: error as Error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, keys.length) }, worker));
+  return outcomes;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
