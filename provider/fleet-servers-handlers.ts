@@ -37,10 +37,14 @@ interface Fleet {
 }
 
 /** What one server's step ended with: its state (outputs and id), or nothing left of it. */
-type Outcome =
+type Outcome = (
   | { kind: "ok"; id: string; outs: Props }
   | { kind: "gone" }
-  | { kind: "failed"; error: Error; kept?: { id: string; outs: Props } };
+  | { kind: "failed"; error: Error; kept?: { id: string; outs: Props } }
+) & {
+  /** A create's inputs: its journal entry is removed once the engine has this outcome. */
+  journal?: Props;
+};
 
 function labelOf(fleet: unknown): string {
   return `GameServerFleet "${typeof fleet === "string" && fleet ? fleet : "?"}"`;
@@ -254,12 +258,19 @@ function stateOf(props: Props): Map<string, { id: string; outs: Props }> {
   return out;
 }
 
+/**
+ * Creates one server, keeping its journal entry: the engine learns of it only when the whole
+ * fleet's step returns, so until then an interrupted run must still find it (see {@link finish}).
+ */
 async function createServer(props: Props, fleet: Fleet, key: string): Promise<Outcome> {
+  const raw = serverInputs(props, key, fleet.servers[key]);
   try {
-    const { id, outs } = await server.create(serverInputs(props, key, fleet.servers[key]));
-    return { kind: "ok", id, outs };
+    const { id, outs } = await server.create(raw, { keepJournal: true });
+    return { kind: "ok", id, outs, journal: raw };
   } catch (error) {
-    return failure(error);
+    // A create whose interrupted predecessor could not be looked up keeps its entry for the next run.
+    const keep = (error as { keepJournal?: boolean }).keepJournal === true;
+    return { ...failure(error), ...(keep ? {} : { journal: raw }) };
   }
 }
 
@@ -328,6 +339,9 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
   }
   const outs = { fleet: fleet.fleet, servers, passwords, __provider: raw.__provider };
   const label = labelOf(fleet.fleet);
+  // What this returns (or throws with the servers that exist) reaches the engine: the creates'
+  // journal entries have done their work.
+  for (const o of outcomes.values()) if (o.journal) server.forgetCreate(o.journal);
   if (problems.length > 0) {
     const shown = problems.slice(0, 10);
     const message =

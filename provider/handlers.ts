@@ -80,12 +80,19 @@ export async function diff(id: string, olds: Props, news: Props) {
 
 const journal = new Journal();
 
-export async function create(raw: Props): Promise<{ id: string; outs: ProviderOutputs }> {
+/** How long after its POST an interrupted create's server may still appear. */
+const LANDING_MS = 5_000;
+
+/**
+ * @param options.keepJournal leave the journal entry for the caller to remove with
+ *   {@link forgetCreate} once the engine has the outcome (a fleet hands back all its servers at once)
+ */
+export async function create(raw: Props, options: { keepJournal?: boolean } = {}): Promise<{ id: string; outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
   const { client } = connect();
   const label = labelOf(inputs.name);
   const key = journalKey(inputs);
-  let keepJournal = false;
+  let keepJournal = options.keepJournal === true;
   try {
     const made = inputs.adoptServerId
       ? { server: await adopt(client, inputs, label) }
@@ -112,7 +119,7 @@ export async function create(raw: Props): Promise<{ id: string; outs: ProviderOu
     if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
     return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
   } catch (error) {
-    keepJournal = (error as { keepJournal?: boolean }).keepJournal === true;
+    keepJournal ||= (error as { keepJournal?: boolean }).keepJournal === true;
     throw error;
   } finally {
     // Whatever create hands back (an id, an init failure, an error after which nothing of ours
@@ -120,6 +127,11 @@ export async function create(raw: Props): Promise<{ id: string; outs: ProviderOu
     // interrupted create's server could not be looked up: the next run must look again.
     if (!keepJournal) journal.remove(key);
   }
+}
+
+/** The engine now has the outcome of a create made with `keepJournal`: its journal entry has done its work. */
+export function forgetCreate(raw: Props): void {
+  journal.remove(journalKey(parseInputs(raw)));
 }
 
 function createBody(inputs: ProviderInputs) {
@@ -256,14 +268,23 @@ async function resumeInterrupted(client: GameServersClient, key: string, inputs:
   const earlier = journal.read(key);
   if (!earlier) return undefined;
   const when = new Date(earlier.sentAt).toISOString();
-  let found: GameServer[];
-  try {
-    found = await serversFrom(client, earlier, callOptions(inputs));
-  } catch (error) {
-    const message =
-      `${label}: a create of this resource was interrupted at ${when}; the server it may have made ("${earlier.name}", ${earlier.gameType}, ${earlier.region}) ` +
-      `could not be looked up (${(error as Error).message}). Nothing was created; run \`pulumi up\` again.`;
-    throw Object.assign(new Error(message), { keepJournal: true });
+  const lookUp = async () => {
+    try {
+      return await serversFrom(client, earlier, callOptions(inputs));
+    } catch (error) {
+      const message =
+        `${label}: a create of this resource was interrupted at ${when}; the server it may have made ("${earlier.name}", ${earlier.gameType}, ${earlier.region}) ` +
+        `could not be looked up (${(error as Error).message}). Nothing was created; run \`pulumi up\` again.`;
+      throw Object.assign(new Error(message), { keepJournal: true });
+    }
+  };
+  let found = await lookUp();
+  // The POST may still be landing: the API can apply a write after its sender died. Give it
+  // 5 s from when it was sent (a run that follows a kill at once), then look once more.
+  const landingFor = earlier.sentAt + LANDING_MS - Date.now();
+  if (found.length === 0 && landingFor > 0) {
+    await systemClock.sleep(landingFor);
+    found = await lookUp();
   }
   if (found.length === 0) {
     log(label, `a create of this resource was interrupted at ${when}; it had made no server`);

@@ -78,11 +78,12 @@ type Shape = "servers" | "fleet";
 
 /**
  * The program before and after the change: one auto-named server updated, one auto-named and one
- * fixed-name server replaced. In the fleet shape (issue 9) the same servers are created without
- * waiting and a roster resource waits for them, as GameServerFleet declares them.
+ * fixed-name server replaced. In the fleet shape (issue 9) the same servers are one FleetServers
+ * resource, created without waiting, and a roster resource waits for them, as GameServerFleet
+ * declares them.
  */
-function program(version: 1 | 2, tag: string, shape: Shape = "servers", roster = ""): DeclaredServer[] {
-  const base = { gameType: "cs2", readyTimeoutSeconds: 2, ...(shape === "fleet" ? { waitForRunning: false } : {}) };
+function program(version: 1 | 2, tag: string, shape: Shape = "servers"): DeclaredServer[] {
+  const base = { gameType: "cs2", readyTimeoutSeconds: 2 };
   const servers: DeclaredServer[] = [
     {
       name: "alpha",
@@ -109,16 +110,31 @@ function program(version: 1 | 2, tag: string, shape: Shape = "servers", roster =
     },
   ];
   if (shape === "servers") return servers;
+  const specs: Record<string, Record<string, unknown>> = {};
+  const passwords: Record<string, Record<string, unknown>> = {};
+  for (const d of servers) {
+    const { serverPassword, ...spec } = d.inputs as Record<string, unknown>;
+    specs[d.name] = spec;
+    if (serverPassword !== undefined) passwords[d.name] = { serverPassword };
+  }
   const rosterOf = (state: StateEntry[]) => {
-    // As the engine does, a resource waits for its dependencies: a server that failed or is not
-    // ready (init errors) holds the roster back until a later up settles it.
-    const entries = servers.map((d) => state.find((e) => e.name === d.name && !e.pendingDelete));
-    if (entries.some((e) => e === undefined || e.initErrors)) return undefined;
-    const ids = entries.map((e) => e!.id);
-    return { fleet: "cup", readyTimeoutSeconds: 2, servers: Object.fromEntries(servers.map((d, i) => [d.name, { serverId: ids[i] }])) };
+    // As the engine does, a resource waits for its dependencies: servers that failed or are not
+    // all there (init errors) hold the roster back until a later up settles them.
+    const fleet = state.find((e) => e.name === FLEET && !e.pendingDelete);
+    if (!fleet || fleet.initErrors) return undefined;
+    const inState = fleet.outputs.servers as Record<string, { serverId: string }>;
+    return {
+      fleet: "cup",
+      readyTimeoutSeconds: 2,
+      servers: Object.fromEntries(Object.entries(inState).map(([key, s]) => [key, { serverId: s.serverId }])),
+    };
   };
-  return [...servers, { name: ROSTER, inputs: rosterOf, provider: roster }];
+  return [
+    { name: FLEET, inputs: { fleet: "cup", servers: specs, passwords }, provider: providers.fleet },
+    { name: ROSTER, inputs: rosterOf, provider: providers.roster },
+  ];
 }
+const FLEET = "cup-servers";
 const ROSTER = "roster";
 
 /** The invariant, as problems (empty when it holds). `foreign` are servers the provider did not create. */
@@ -139,7 +155,7 @@ async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, st
     if (ours.length > 0) problems.push(`after destroy, live: ${ours.map((s) => `${s.id} ${s.name}`).join(", ")}`);
     return problems;
   }
-  const servers = engine.state.filter((e) => e.name !== ROSTER);
+  const servers = serversInState(engine);
   const ids = servers.map((e) => e.id);
   for (const s of ours) {
     const n = ids.filter((id) => id === s.id).length;
@@ -162,6 +178,20 @@ async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, st
   return problems;
 }
 
+/** Every server the state holds: a GameServer resource's, or each one of a fleet's FleetServers. */
+function serversInState(engine: MiniEngine): { name: string; id: string }[] {
+  return engine.state
+    .filter((e) => e.name !== ROSTER)
+    .flatMap((e) =>
+      e.name === FLEET
+        ? Object.entries((e.outputs.servers ?? {}) as Record<string, { id: string }>).map(([key, s]) => ({
+            name: `${e.name}.${key}`,
+            id: s.id,
+          }))
+        : [{ name: e.name, id: e.id }],
+    );
+}
+
 /** Runs `pulumi up` again (faults cleared) until it succeeds, the way a user would. */
 async function converge(engine: MiniEngine, prog: DeclaredServer[], label: string, problems: string[]): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) if (await engine.up(prog)) return;
@@ -180,8 +210,8 @@ function faultScenario(call: Call, faultName: string, sustained: boolean, shape:
       const arm = (phase: Phase) => (call.phase === phase ? lane.control.fault(fault) : undefined);
       // A short boot, so creates wait and the waits poll.
       await lane.control.config({ bootDelayMs: 100 });
-      const v1 = program(1, tag, shape, rosterProvider);
-      const v2 = program(2, tag, shape, rosterProvider);
+      const v1 = program(1, tag, shape);
+      const v2 = program(2, tag, shape);
       await arm("v1");
       await engine.up(v1);
       await lane.control.call("DELETE", "/_emulator/faults");
@@ -283,6 +313,23 @@ const SPECIALS: Scenario[] = [
     const posts = await lane.control.hits("POST /v1/game-servers");
     if (posts !== 3) problems.push(`${posts} creates were sent for 3 servers`);
   }),
+  special("fleet: provider host killed while its servers are created, then a fresh host", async (lane, engine, _foreign, problems) => {
+    await lane.control.config({ bootDelayMs: 400 });
+    const prog = program(1, "killed-fleet", "fleet");
+    // One POST is slow: the fleet's create is still under way when two servers exist.
+    await lane.control.fault({ method: "POST", route: "/v1/game-servers", times: 1, delayMs: 300 });
+    const running = engine.up(prog).catch(() => false);
+    for (let i = 0; i < 400 && (await lane.client.gameServers.list()).total < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    lane.host.child.kill("SIGKILL");
+    await running;
+    if (engine.state.length !== 0) problems.push(`the killed run recorded ${engine.state.length} resources, expected none`);
+    engine.host = lane.host = await startHost(lane);
+    await converge(engine, prog, "with a fresh host", problems);
+    // The slow POST may have died with the host (the emulator reads its body after the delay),
+    // and is then sent again: what counts is that no server was made twice.
+    const made = (await lane.client.gameServers.list({ includeDeleted: true })).total;
+    if (made !== 3) problems.push(`${made} servers were made for 3`);
+  }),
   special(
     "provider host killed mid-create, the next run cannot look it up, the one after adopts it",
     async (lane, engine, _foreign, problems) => {
@@ -355,15 +402,16 @@ async function startHost(lane: Lane): Promise<ProviderHost> {
   return host;
 }
 
-/** The fleet roster's serialized provider (the second resource type's shim). */
-let rosterProvider = "";
+/** The serialized providers of a fleet's two resource types. */
+const providers = { fleet: "", roster: "" };
 
 describe("fault matrix", () => {
   const lanes: Lane[] = [];
   let provider: string;
   beforeAll(async () => {
     provider = await serializedProvider();
-    rosterProvider = await serializedProvider(ROOT, "pulumi-gameservers/roster-provider");
+    providers.fleet = await serializedProvider(ROOT, "pulumi-gameservers/fleet-provider");
+    providers.roster = await serializedProvider(ROOT, "pulumi-gameservers/roster-provider");
     for (let i = 0; i < LANES; i++) {
       const emulator = await startEmulator();
       const lane = {
@@ -392,8 +440,9 @@ describe("fault matrix", () => {
     for (const call of CALLS)
       for (const fault of Object.keys(FAULTS)) for (const sustained of [false, true]) scenarios.push(faultScenario(call, fault, sustained));
     scenarios.push(...SPECIALS);
-    // The same matrix over a fleet's shape (servers created without waiting, one roster that
-    // waits): every call and fault once, and sustained for the calls the waits make.
+    // The same matrix over a fleet's shape (one FleetServers resource that creates without
+    // waiting, one roster that waits): every call and fault once, and sustained for the calls
+    // the waits make.
     for (const call of CALLS) {
       for (const fault of Object.keys(FAULTS)) {
         scenarios.push(faultScenario(call, fault, false, "fleet"));

@@ -59,7 +59,8 @@ export class MiniEngine {
   #record(): void {
     this.shown.push(...this.errors);
     for (const e of this.state) {
-      const { rconPassword: _r, serverPassword: _s, createIntent: _c, ...visible } = e.outputs;
+      // What the resource types mark secret (additionalSecretOutputs), and the intent of an unresolved create.
+      const { rconPassword: _r, serverPassword: _s, passwords: _p, createIntent: _c, ...visible } = e.outputs;
       this.shown.push(JSON.stringify(visible));
     }
   }
