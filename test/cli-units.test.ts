@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDuration, UsageError } from "../sdk/cli/args.js";
 import { REDACTED, redactServer, table, terminalSafe } from "../sdk/cli/format.js";
 import { matchesGlob } from "../sdk/cli/glob.js";
-import { findOrphans, GAME_SERVER_TYPE, readStateClaims } from "../sdk/cli/orphans.js";
+import { FLEET_SERVERS_TYPE, findOrphans, GAME_SERVER_TYPE, readStateClaims } from "../sdk/cli/orphans.js";
 import { ReplayDedupe } from "../sdk/cli/replay-dedupe.js";
 import type { GameServer } from "../sdk/schemas/index.js";
 
@@ -95,6 +95,14 @@ describe("orphans: what a checkpoint owns and claims", () => {
     inputs,
     outputs,
   });
+  /** A FleetServers resource of fleet "cup" with these per-server inputs and outputs. */
+  const fleet = (inputs: Record<string, unknown>, outputs: Record<string, unknown>) => ({
+    urn: `urn:pulumi:dev::p::gameservers:index:GameServerFleet$${FLEET_SERVERS_TYPE}::cup-servers`,
+    type: FLEET_SERVERS_TYPE,
+    id: "fleet-ab12cd34ef56",
+    inputs: { fleet: "cup", servers: inputs, passwords: { [SECRET]: SIG, ciphertext: "x" } },
+    outputs: { fleet: "cup", servers: outputs, passwords: { [SECRET]: SIG, ciphertext: "x" } },
+  });
 
   it("lists a pending create's server and leaves owned and foreign servers alone", () => {
     const state = {
@@ -156,6 +164,142 @@ describe("orphans: what a checkpoint owns and claims", () => {
       },
     };
     expect(findOrphans(readStateClaims(JSON.stringify(state)), [server("srv_1", "cup-1")])).toEqual([]);
+  });
+
+  it("counts servers and resources: one per GameServer, one per server of a fleet", () => {
+    const deployment = {
+      resources: [
+        ours("srv_solo", { name: "solo" }),
+        fleet({ a: { name: "cup-a" }, b: { name: "cup-b" } }, { a: { id: "srv_a", name: "cup-a" }, b: { id: "srv_b", name: "cup-b" } }),
+        { type: "pulumi-nodejs:dynamic/gameservers:FleetRoster", id: "roster", inputs: {}, outputs: {} },
+      ],
+    };
+    const claims = readStateClaims(JSON.stringify(deployment));
+    expect([claims.resourceCount, claims.serverCount]).toEqual([2, 3]);
+    expect([...claims.ownedIds]).toEqual(["srv_solo", "srv_a", "srv_b"]);
+  });
+
+  it("a fleet owns its servers' ids and lists its unresolved placeholder's server", () => {
+    const deployment = {
+      resources: [
+        fleet(
+          { a: { name: "cup-a" }, b: { name: "cup-b" } },
+          { a: { id: "srv_a", serverId: "srv_a", name: "cup-a" }, b: { id: "unresolved-create:00ff", serverId: null, name: "cup-b" } },
+        ),
+      ],
+    };
+    const live = [server("srv_a", "cup-a"), server("srv_b", "cup-b"), server("srv_other", "lobby")];
+    const found = findOrphans(readStateClaims(JSON.stringify(deployment)), live);
+    expect(found.map((o) => [o.server.id, o.reasons])).toEqual([["srv_b", ["unresolved create"]]]);
+  });
+
+  it("an unresolved placeholder in a fleet without an output name is claimed by its input name", () => {
+    const deployment = { resources: [fleet({ a: { name: "cup-a" } }, { a: { id: "unresolved-create:00ff" } })] };
+    const found = findOrphans(readStateClaims(JSON.stringify(deployment)), [server("srv_a", "cup-a")]);
+    expect(found.map((o) => [o.server.id, o.reasons])).toEqual([["srv_a", ["unresolved create"]]]);
+  });
+
+  it("lists auto-named servers of a fleet server's prefix, from its inputs or its outputs", () => {
+    const deployment = {
+      resources: [
+        fleet(
+          { a: { autoNamePrefix: "cup-a", name: "cup-a-0123abc" }, b: { autoNamePrefix: "cup-b" } },
+          { a: { id: "srv_a", name: "cup-a-0123abc" }, b: { id: "srv_b", name: "cup-b-0123abc", autoNamePrefix: "cup-b" } },
+        ),
+        fleet({}, { c: { id: "srv_c", name: "cup-c-0123abc", autoNamePrefix: "cup-c" } }),
+      ],
+    };
+    const live = ["a", "b", "c"].flatMap((k) => [server(`srv_${k}`, `cup-${k}-0123abc`), server(`srv_${k}2`, `cup-${k}-fedcba9`)]);
+    const found = findOrphans(readStateClaims(JSON.stringify(deployment)), live);
+    expect(found.map((o) => [o.server.id, o.reasons])).toEqual([
+      ["srv_a2", ["same auto-name prefix"]],
+      ["srv_b2", ["same auto-name prefix"]],
+      ["srv_c2", ["same auto-name prefix"]],
+    ]);
+  });
+
+  it("lists the servers of a pending create and of a pending update of a fleet, and their auto-name prefixes", () => {
+    const deployment = {
+      resources: [fleet({ a: { name: "cup-a" } }, { a: { id: "srv_a", name: "cup-a" } })],
+      pending_operations: [
+        {
+          resource: {
+            type: FLEET_SERVERS_TYPE,
+            inputs: { fleet: "new", servers: { x: { name: "new-x" }, y: { autoNamePrefix: "new-y" } } },
+          },
+          type: "creating",
+        },
+        {
+          resource: { type: FLEET_SERVERS_TYPE, inputs: { fleet: "cup", servers: { a: { name: "cup-a" }, b: { name: "cup-b" } } } },
+          type: "updating",
+        },
+      ],
+    };
+    const claims = readStateClaims(JSON.stringify(deployment));
+    expect(claims.pendingCreates).toBe(2);
+    const live = [
+      server("srv_a", "cup-a"),
+      server("srv_b", "cup-b"),
+      server("srv_x", "new-x"),
+      server("srv_y", "new-y-0123abc"),
+      server("srv_z", "lobby"),
+    ];
+    expect(findOrphans(claims, live).map((o) => [o.server.id, o.reasons])).toEqual([
+      ["srv_b", ["pending create"]],
+      ["srv_x", ["pending create"]],
+      ["srv_y", ["same auto-name prefix"]],
+    ]);
+  });
+
+  it("a pending delete of a fleet claims no name, and a fleet's secret names are never used", () => {
+    const secretServers = { [SECRET]: SIG, plaintext: JSON.stringify({ a: { name: "cup-a" } }) };
+    const deployment = {
+      resources: [],
+      pending_operations: [
+        { resource: { type: FLEET_SERVERS_TYPE, inputs: { servers: { b: { name: "cup-b" } } } }, type: "deleting" },
+        {
+          resource: { type: FLEET_SERVERS_TYPE, inputs: { servers: { c: { name: { [SECRET]: SIG, plaintext: '"cup-c"' } } } } },
+          type: "creating",
+        },
+        { resource: { type: FLEET_SERVERS_TYPE, inputs: { servers: secretServers } }, type: "creating" },
+      ],
+    };
+    const live = [server("srv_a", "cup-a"), server("srv_b", "cup-b"), server("srv_c", "cup-c")];
+    expect(findOrphans(readStateClaims(JSON.stringify(deployment)), live)).toEqual([]);
+  });
+
+  it("reads a state that mixes GameServer resources and fleets", () => {
+    const state = {
+      version: 3,
+      deployment: {
+        resources: [
+          ours("srv_solo", { name: "solo" }),
+          ours("unresolved-create:0a", { name: "lost" }, { name: "lost", serverId: null }),
+          fleet({ a: { autoNamePrefix: "cup-a" } }, { a: { id: "srv_a", name: "cup-a-0123abc", autoNamePrefix: "cup-a" } }),
+        ],
+        pending_operations: [
+          { resource: { type: GAME_SERVER_TYPE, inputs: { name: "solo-2" } }, type: "creating" },
+          { resource: { type: FLEET_SERVERS_TYPE, inputs: { servers: { b: { name: "cup-b" } } } }, type: "updating" },
+        ],
+      },
+    };
+    const live = [
+      server("srv_solo", "solo"),
+      server("srv_lost", "lost"),
+      server("srv_a", "cup-a-0123abc"),
+      server("srv_a2", "cup-a-fedcba9"),
+      server("srv_solo2", "solo-2"),
+      server("srv_b", "cup-b"),
+      server("srv_other", "lobby"),
+    ];
+    const claims = readStateClaims(JSON.stringify(state));
+    expect([claims.resourceCount, claims.serverCount, claims.pendingCreates]).toEqual([3, 3, 2]);
+    expect(findOrphans(claims, live).map((o) => [o.server.id, o.reasons])).toEqual([
+      ["srv_lost", ["unresolved create"]],
+      ["srv_a2", ["same auto-name prefix"]],
+      ["srv_solo2", ["pending create"]],
+      ["srv_b", ["pending create"]],
+    ]);
   });
 
   it("refuses text that is not a checkpoint without quoting it", () => {

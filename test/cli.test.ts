@@ -14,7 +14,7 @@ import { orphans } from "../sdk/cli/commands/orphans.js";
 import { watch } from "../sdk/cli/commands/watch.js";
 import type { Context } from "../sdk/cli/context.js";
 import { main } from "../sdk/cli/main.js";
-import { GAME_SERVER_TYPE } from "../sdk/cli/orphans.js";
+import { FLEET_SERVERS_TYPE, GAME_SERVER_TYPE } from "../sdk/cli/orphans.js";
 import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
 import { GameServersClient } from "../sdk/index.js";
 import { Control, CS2_CONFIG, cs2 } from "./helpers/emulator.js";
@@ -696,6 +696,31 @@ describe.concurrent("gameservers orphans", () => {
     expect(yes.code).toBe(0);
     expect(yes.err).toContain(`Deleted ${left.id} (winter-cup-2)`);
     expect((await t.client.gameServers.get(left.id)).deletedAt).not.toBeNull();
+  });
+
+  it("a fleet's servers are owned: nothing listed, and the count says servers in resources", async () => {
+    const t = await tenant();
+    const { owned, left } = await scenario(t);
+    const [a, b] = [await t.server("cup-a"), await t.server("cup-b-0123abc")];
+    const base = exportOf(owned.id, "winter-cup-9");
+    const fleet = {
+      urn: `urn:pulumi:dev::cup::gameservers:index:GameServerFleet$${FLEET_SERVERS_TYPE}::cup-servers`,
+      type: FLEET_SERVERS_TYPE,
+      custom: true,
+      id: "fleet-ab12cd34ef56",
+      inputs: { fleet: "cup", servers: { a: { name: "cup-a" }, b: { autoNamePrefix: "cup-b" }, lost: { name: "winter-cup-2" } } },
+      outputs: {
+        fleet: "cup",
+        servers: { a: { id: a.id, name: "cup-a" }, b: { id: b.id, name: "cup-b-0123abc", autoNamePrefix: "cup-b" }, lost: { id: left.id } },
+      },
+    };
+    const state = { ...base, deployment: { ...base.deployment, resources: [...base.deployment.resources, fleet] } };
+    const r = await t.run(["orphans", "--state", "-"], { input: JSON.stringify(state) });
+    expect(r).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "No orphans: every server that looks like this stack's is owned by a resource (the state holds 4 servers in 2 resources).\n",
+    });
   });
 
   it("a state that is not JSON exits 1 without quoting it", async () => {

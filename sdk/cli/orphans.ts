@@ -1,7 +1,9 @@
 import type { GameServer } from "../schemas/index.js";
 
-/** The type token of our resource in a Pulumi checkpoint. */
+/** The type token of a GameServer resource in a Pulumi checkpoint (one server). */
 export const GAME_SERVER_TYPE = "pulumi-nodejs:dynamic/gameservers:GameServer";
+/** The type token of a GameServerFleet's servers in a Pulumi checkpoint (`servers: { <key>: ... }`). */
+export const FLEET_SERVERS_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
 /** Id prefix of a placeholder the provider writes for a create whose outcome was unknown. */
 export const UNRESOLVED_ID_PREFIX = "unresolved-create:";
 /** The signature key Pulumi marks a secret value with in a checkpoint. */
@@ -18,11 +20,13 @@ export interface StateClaims {
   ownedIds: Set<string>;
   /** Names of servers a create may have left: from pending creates and unresolved placeholders. */
   names: Map<string, Set<OrphanReason>>;
-  /** `autoNamePrefix` inputs of our resources and pending creates. */
+  /** `autoNamePrefix` of the servers of our resources and pending operations. */
   autoNamePrefixes: Set<string>;
-  /** Resources of our type in the state. */
+  /** Resources of our types (GameServer, FleetServers) in the state. */
   resourceCount: number;
-  /** Pending creates of our type. */
+  /** Servers those resources hold: one per GameServer, one per server of a FleetServers. */
+  serverCount: number;
+  /** Pending operations that may have created servers: creates, and updates of a FleetServers. */
   pendingCreates: number;
 }
 
@@ -39,8 +43,9 @@ export class StateFormatError extends Error {
 
 /**
  * Reads `pulumi stack export` output: `{ version: 3, deployment: { resources, pending_operations } }`,
- * or a bare `deployment` object. Secret values (Pulumi's signature key) are treated as absent:
- * they are neither matched nor printed.
+ * or a bare `deployment` object. A GameServer resource is one server; a FleetServers resource
+ * holds a GameServerFleet's servers, each read as a GameServer is. Secret values (Pulumi's
+ * signature key) are treated as absent: they are neither matched nor printed.
  */
 export function readStateClaims(text: string): StateClaims {
   let raw: unknown;
@@ -63,7 +68,14 @@ export function readStateClaims(text: string): StateClaims {
     throw new StateFormatError("this is not `pulumi stack export` output: no deployment and no resources");
   }
 
-  const claims: StateClaims = { ownedIds: new Set(), names: new Map(), autoNamePrefixes: new Set(), resourceCount: 0, pendingCreates: 0 };
+  const claims: StateClaims = {
+    ownedIds: new Set(),
+    names: new Map(),
+    autoNamePrefixes: new Set(),
+    resourceCount: 0,
+    serverCount: 0,
+    pendingCreates: 0,
+  };
   const claimName = (name: unknown, reason: OrphanReason) => {
     if (typeof name !== "string" || !name) return;
     const reasons = claims.names.get(name) ?? new Set();
@@ -76,27 +88,52 @@ export function readStateClaims(text: string): StateClaims {
   };
 
   for (const item of resources) {
-    const r = record(item);
-    if (!r || r.type !== GAME_SERVER_TYPE) continue;
+    const servers = serversOf(record(item));
+    if (!servers) continue;
     claims.resourceCount++;
-    const inputs = record(r.inputs);
-    const outputs = record(r.outputs);
-    claimPrefix(inputs, outputs);
-    if (typeof r.id !== "string" || !r.id) continue;
-    if (r.id.startsWith(UNRESOLVED_ID_PREFIX)) claimName(plain(outputs?.name) ?? plain(inputs?.name), "unresolved create");
-    else claims.ownedIds.add(r.id);
+    for (const { id, inputs, outputs } of servers) {
+      claims.serverCount++;
+      claimPrefix(inputs, outputs);
+      if (typeof id !== "string" || !id) continue;
+      if (id.startsWith(UNRESOLVED_ID_PREFIX)) claimName(plain(outputs?.name) ?? plain(inputs?.name), "unresolved create");
+      else claims.ownedIds.add(id);
+    }
   }
   for (const item of pending) {
     const op = record(item);
     const r = record(op?.resource);
-    if (!op || !r || r.type !== GAME_SERVER_TYPE) continue;
-    const inputs = record(r.inputs);
-    claimPrefix(inputs);
-    if (op.type !== "creating") continue;
-    claims.pendingCreates++;
-    claimName(plain(inputs?.name), "pending create");
+    const servers = serversOf(r);
+    if (!op || !servers) continue;
+    // An update of a fleet creates the servers it adds; an update of a GameServer never creates one.
+    const creates = op.type === "creating" || (op.type === "updating" && r?.type === FLEET_SERVERS_TYPE);
+    if (creates) claims.pendingCreates++;
+    for (const { inputs } of servers) {
+      claimPrefix(inputs);
+      if (creates) claimName(plain(inputs?.name), "pending create");
+    }
   }
   return claims;
+}
+
+/** One server of a resource: its id (the API's, or a placeholder) and its own inputs and outputs. */
+interface StateServer {
+  id: unknown;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** The servers of a resource of our types; undefined for any other resource. */
+function serversOf(r: Record<string, unknown> | undefined): StateServer[] | undefined {
+  const inputs = record(r?.inputs);
+  const outputs = record(r?.outputs);
+  if (r?.type === GAME_SERVER_TYPE) return [{ id: r.id, inputs, outputs }];
+  if (r?.type !== FLEET_SERVERS_TYPE) return undefined;
+  const ins = record(plain(inputs?.servers)) ?? {};
+  const outs = record(plain(outputs?.servers)) ?? {};
+  return [...new Set([...Object.keys(ins), ...Object.keys(outs)])].map((key) => {
+    const out = record(plain(outs[key]));
+    return { id: out?.id, inputs: record(plain(ins[key])), outputs: out };
+  });
 }
 
 /** The live servers that look like ours and that no resource owns, each with why. */

@@ -22,11 +22,13 @@ export const orphans: Command = {
        gameservers orphans --state state.json [--delete [--yes]] [--json]
 
 Reads a stack's checkpoint (\`pulumi stack export\` output, or its bare deployment object) and
-lists live servers that look like the stack's but that no GameServer resource in it owns: what
-an interrupted \`pulumi up\` can leave behind. A server looks like the stack's when its name is
-  - the name of a create that was interrupted (a pending "creating" operation): pending create
+lists live servers that look like the stack's but that no GameServer or GameServerFleet of it
+owns: what an interrupted \`pulumi up\` can leave behind. A server looks like the stack's when
+its name is
+  - the name of a create that was interrupted (a pending "creating" operation, or a pending
+    "updating" of a fleet, which creates the servers it adds): pending create
   - the name of a placeholder for a create whose outcome was unknown: unresolved create
-  - <autoNamePrefix>-<7 hex> for the autoNamePrefix of a GameServer in the state: same auto-name prefix
+  - <autoNamePrefix>-<7 hex> for the autoNamePrefix of a server in the state: same auto-name prefix
 Secret values in the state are never read or printed.
 
 Options:
@@ -78,7 +80,9 @@ ${COMMON_HELP}`,
             ),
           );
         else if (found.length === 0)
-          ctx.warn(`No orphans: every server that looks like this stack's is owned by a resource (${claims.resourceCount} in the state).`);
+          ctx.warn(
+            `No orphans: every server that looks like this stack's is owned by a resource (the state holds ${count(claims.serverCount, "server")} in ${count(claims.resourceCount, "resource")}).`,
+          );
         else print(ctx, found);
         return EXIT.ok;
       }
@@ -132,6 +136,11 @@ async function readState(source: string, ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** `1 server`, `2 servers`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function view(o: Orphan) {
