@@ -15,6 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { log } from "./core.js";
+import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
 import { checkInputs, containsUnknown, diffInputs, UNKNOWN } from "./inputs.js";
 
@@ -28,7 +29,7 @@ export const IN_FLIGHT = 32;
 const PASSWORD_KEYS = ["rconPassword", "serverPassword"] as const;
 /** What a fleet server's inputs may hold (the GameServer inputs a fleet declares, passwords apart). */
 const SPEC_KEYS = ["name", "autoNamePrefix", "gameType", "region", "configuration", "autoStop", "autostopMinutes", "readyTimeoutSeconds"];
-const FLEET_INPUTS = ["fleet", "servers", "passwords"];
+const FLEET_INPUTS = ["fleet", "common", "servers", "passwords"];
 
 interface Fleet {
   fleet: string;
@@ -52,7 +53,8 @@ function labelOf(fleet: unknown): string {
 
 // ---- check and diff: pure, never call the API --------------------------------------------
 
-export async function check(olds: Props, news: Props) {
+export async function check(packedOlds: Props, packedNews: Props) {
+  const [olds, news] = [whole(packedOlds), whole(packedNews)];
   const failures: { property: string; reason: string }[] = [];
   const inputs: Props = { ...news };
   for (const key of Object.keys(news)) {
@@ -61,7 +63,7 @@ export async function check(olds: Props, news: Props) {
   }
   if (typeof news.fleet !== "string" || !news.fleet) failures.push({ property: "fleet", reason: "fleet must be the fleet's name" });
   const servers = news.servers;
-  if (servers === UNKNOWN) return { inputs, failures };
+  if (servers === UNKNOWN) return { inputs: packedNews, failures };
   if (!isRecord(servers)) {
     failures.push({ property: "servers", reason: "servers must be an object of servers by key" });
     return { inputs, failures };
@@ -88,8 +90,8 @@ export async function check(olds: Props, news: Props) {
     for (const f of result.failures) failures.push({ property: "servers", reason: `servers.${key}: ${f.reason}` });
     checked[key] = specOf(result.inputs);
   }
-  inputs.servers = checked;
-  return { inputs, failures };
+  // Stored and sent on in the compact form: what every server shares, once.
+  return { inputs: { ...inputs, ...pack(checked, SHARED_SETTINGS) }, failures };
 }
 
 /** A server's settings as this resource stores them: the spec keys only (no passwords, no wait flag). */
@@ -131,7 +133,8 @@ function plan(olds: Props, news: Props): Plan {
   return result;
 }
 
-export async function diff(_id: string, olds: Props, news: Props) {
+export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
+  const [olds, news] = [whole(packedOlds), whole(packedNews)];
   if (news.servers === UNKNOWN || containsUnknown(news.fleet)) return { changes: true, replaces: [], deleteBeforeReplace: false };
   const p = plan(olds, news);
   const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
@@ -153,14 +156,16 @@ function describe(p: Plan): string {
 
 // ---- create, update, delete, read --------------------------------------------------------
 
-export async function create(raw: Props): Promise<{ id: string; outs: Props }> {
+export async function create(packed: Props): Promise<{ id: string; outs: Props }> {
+  const raw = whole(packed);
   const id = `fleet-${randomBytes(6).toString("hex")}`;
   const fleet = parseFleet(raw);
   const outcomes = await eachServer(Object.keys(fleet.servers), (key) => createServer(raw, fleet, key));
   return { id, outs: finish(id, raw, fleet, outcomes, new Map(), "created") };
 }
 
-export async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+export async function update(id: string, packedOlds: Props, packedNews: Props): Promise<{ outs: Props }> {
+  const [olds, news] = [whole(packedOlds), whole(packedNews)];
   const fleet = parseFleet(news);
   const p = plan(olds, news);
   const previous = stateOf(olds);
@@ -175,7 +180,8 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   return { outs: finish(id, news, fleet, outcomes, previous, "updated") };
 }
 
-export async function del(_id: string, props: Props): Promise<void> {
+export async function del(_id: string, packed: Props): Promise<void> {
+  const props = whole(packed);
   const label = labelOf(props.fleet);
   const previous = stateOf(props);
   const outcomes = await eachServer([...previous.keys()], (key) => deleteServer(previous.get(key)!));
@@ -192,7 +198,8 @@ export async function del(_id: string, props: Props): Promise<void> {
 export { del as delete };
 
 /** Refresh: each server as the API has it now; one deleted outside Pulumi leaves the fleet's state. */
-export async function read(id: string, props: Props) {
+export async function read(id: string, packed: Props) {
+  const props = whole(packed);
   const previous = stateOf(props);
   const servers: Record<string, Props> = {};
   const passwords: Record<string, Props> = {};
@@ -211,7 +218,7 @@ export async function read(id: string, props: Props) {
     inputs[key] = specOf(s);
   }
   const fleet = props.fleet;
-  return { id, props: { fleet, servers, passwords }, inputs: { fleet, servers: inputs } };
+  return { id, props: { fleet, ...pack(servers, SHARED_OUTPUTS), passwords }, inputs: { fleet, ...pack(inputs, SHARED_SETTINGS) } };
 }
 
 // ---- one server ----------------------------------------------------------------------------
@@ -337,7 +344,7 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
     servers[key] = split_.server;
     passwords[key] = split_.passwords;
   }
-  const outs = { fleet: fleet.fleet, servers, passwords, __provider: raw.__provider };
+  const outs = { fleet: fleet.fleet, ...pack(servers, SHARED_OUTPUTS), passwords, __provider: raw.__provider };
   const label = labelOf(fleet.fleet);
   // What this returns (or throws with the servers that exist) reaches the engine: the creates'
   // journal entries have done their work.
@@ -358,6 +365,13 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
 function split(id: string, outs: Props): { server: Props; passwords: Props } {
   const { __provider: _p, rconPassword, serverPassword, waitForRunning: _w, ...rest } = outs;
   return { server: { id, ...rest }, passwords: { rconPassword: rconPassword ?? null, serverPassword: serverPassword ?? null } };
+}
+
+/** Inputs or state with every server whole (see fleet-pack.ts); everything here works on that form. */
+function whole(props: Props): Props {
+  if (!isRecord(props.servers)) return props;
+  const { common, ...rest } = props;
+  return { ...rest, servers: unpackAll(common, props.servers) };
 }
 
 function parseFleet(raw: Props): Fleet {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
+import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
 import { GAME_SERVER_ARGS, type GameServerArgs, type Region } from "./game-server.js";
 import { type CheckFailure, checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
@@ -126,7 +127,9 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       if (waitForRunning === false) noWait.add(key);
       readyTimeoutSeconds = Math.max(readyTimeoutSeconds, Number(server.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS));
     }
-    this.members = new FleetServers(`${name}-servers`, { fleet: name, servers: specs, passwords }, { parent: this });
+    // What every server shares is sent once (see fleet-pack.ts).
+    const packed = pack(specs as Record<string, Record<string, unknown>>, SHARED_SETTINGS);
+    this.members = new FleetServers(`${name}-servers`, { fleet: name, ...packed, passwords }, { parent: this });
     const keys = Object.keys(definitions);
     const waits = this.members.servers.apply((servers) => {
       const out: Record<string, { serverId: string; wait?: boolean }> = {};
@@ -139,8 +142,11 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     this.ready = new FleetRoster(`${name}-roster`, { fleet: name, servers: waits, readyTimeoutSeconds }, { parent: this });
     this.servers = {};
     this.roster = {};
+    const states = pulumi
+      .all([this.members.common, this.members.servers])
+      .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>);
     for (const key of keys) {
-      const state = this.members.servers.apply((servers) => servers?.[key]);
+      const state = states.apply((servers) => servers[key]);
       const secret = this.members.passwords.apply((all) => all?.[key]);
       const entry = this.ready.servers.apply((servers) => servers[key]);
       const member: FleetMember = {
@@ -193,9 +199,12 @@ export interface FleetServerState {
 export interface FleetServersArgs {
   /** The fleet's name, for progress lines and errors. */
   fleet: string;
+  /** The settings every server shares (see `servers`). @default none */
+  common?: pulumi.Input<Record<string, unknown>>;
   /**
-   * Each server's GameServer arguments by key, passwords and `waitForRunning` apart; a server
-   * without a `name` carries `autoNamePrefix` (its name is generated once, then kept).
+   * Each server's GameServer arguments by key, passwords and `waitForRunning` apart, but what is
+   * in `common` (configuration key by key); a server without a `name` carries `autoNamePrefix`
+   * (its name is generated once, then kept).
    */
   servers: pulumi.Input<Record<string, pulumi.Input<Record<string, unknown>>>>;
   /** Each server's `rconPassword` and `serverPassword` by key; stored as a secret. */
@@ -209,7 +218,9 @@ export interface FleetServersArgs {
  */
 export class FleetServers extends pulumi.dynamic.Resource {
   declare readonly fleet: pulumi.Output<string>;
-  /** Each server by key. */
+  /** What every server's state shares, stored once (configuration key by key). */
+  declare readonly common: pulumi.Output<Record<string, unknown>>;
+  /** Each server by key, but what `common` holds. */
   declare readonly servers: pulumi.Output<Record<string, FleetServerState>>;
   /** Secret: each server's RCON and join passwords by key. */
   declare readonly passwords: pulumi.Output<Record<string, { rconPassword: string | null; serverPassword: string | null }>>;
@@ -218,7 +229,12 @@ export class FleetServers extends pulumi.dynamic.Resource {
     super(
       fleetProvider,
       name,
-      { fleet: args.fleet, servers: args.servers, passwords: pulumi.secret(pulumi.output(args.passwords ?? {})) },
+      {
+        fleet: args.fleet,
+        common: args.common ?? {},
+        servers: args.servers,
+        passwords: pulumi.secret(pulumi.output(args.passwords ?? {})),
+      },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "passwords"] },
       "gameservers",
       "FleetServers",

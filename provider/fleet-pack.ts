@@ -1,0 +1,94 @@
+/**
+ * The compact form of a fleet's servers in FleetServers inputs and state: the settings every
+ * server shares are stored once (`common`), each server keeps only what is its own. A fleet of
+ * 500 servers that share one configuration then sends, checks and stores it once, not 500 times.
+ * Identity fields (id, name, status, address) are never factored out: each server's entry in the
+ * state always says which server it is.
+ */
+import { isDeepStrictEqual } from "node:util";
+
+type Props = Record<string, unknown>;
+
+/** What a fleet's inputs may share: a server's settings. */
+export const SHARED_SETTINGS = ["gameType", "region", "configuration", "autoStop", "autostopMinutes", "readyTimeoutSeconds"] as const;
+/** What a fleet's state may share: the settings, and what the API reports alike for most servers. */
+export const SHARED_OUTPUTS = [
+  ...SHARED_SETTINGS,
+  "organizationId",
+  "additionalPorts",
+  "queuedAt",
+  "allocationAttempts",
+  "lastAllocationError",
+] as const;
+
+export interface Packed {
+  common: Props;
+  servers: Record<string, Props>;
+}
+
+/**
+ * Factors out the `fields` (and the configuration keys) that every server has with the same plain
+ * value. A value that is not plain JSON (a Pulumi Output in a program) stays with its server.
+ */
+export function pack(servers: Record<string, Props>, fields: readonly string[]): Packed {
+  const all = Object.values(servers);
+  const common: Props = {};
+  if (all.length < 2) return { common, servers };
+  const shared = (get: (s: Props) => unknown) => {
+    const first = get(all[0]!);
+    return first !== undefined && isPlain(first) && all.every((s) => isDeepStrictEqual(get(s), first));
+  };
+  for (const field of fields) {
+    if (field === "configuration") continue;
+    if (shared((s) => s[field])) common[field] = all[0]![field];
+  }
+  if (fields.includes("configuration") && all.every((s) => isObject(s.configuration))) {
+    const configuration: Props = {};
+    for (const key of Object.keys(all[0]!.configuration as Props)) {
+      if (shared((s) => (s.configuration as Props)[key])) configuration[key] = (all[0]!.configuration as Props)[key];
+    }
+    common.configuration = configuration;
+  }
+  const out: Record<string, Props> = {};
+  for (const [key, server] of Object.entries(servers)) {
+    const own: Props = {};
+    for (const [field, value] of Object.entries(server)) {
+      if (field === "configuration" && isObject(common.configuration)) {
+        const rest = Object.fromEntries(Object.entries(value as Props).filter(([k]) => !(k in (common.configuration as Props))));
+        if (Object.keys(rest).length > 0) own.configuration = rest;
+      } else if (!(field in common)) own[field] = value;
+    }
+    out[key] = own;
+  }
+  return { common, servers: out };
+}
+
+/** One server whole again: the common settings under its own, configurations merged key by key. */
+export function unpack(common: unknown, server: Props): Props {
+  if (!isObject(common) || Object.keys(common).length === 0) return server;
+  const whole: Props = { ...common, ...server };
+  if (isObject(common.configuration)) {
+    whole.configuration = { ...common.configuration, ...(isObject(server.configuration) ? server.configuration : {}) };
+  }
+  return whole;
+}
+
+/** Every server of a packed map, whole. */
+export function unpackAll(common: unknown, servers: unknown): Record<string, Props> {
+  const out: Record<string, Props> = {};
+  if (!isObject(servers)) return out;
+  for (const [key, server] of Object.entries(servers)) out[key] = isObject(server) ? unpack(common, server) : (server as Props);
+  return out;
+}
+
+function isObject(value: unknown): value is Props {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** JSON-like: primitives, arrays and plain objects of them (no class instance such as an Output). */
+function isPlain(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return typeof value !== "function";
+  if (Array.isArray(value)) return value.every(isPlain);
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.values(value).every(isPlain);
+}
