@@ -52,6 +52,11 @@ interface Waiter extends WaitRequest {
 export const FIRST_POLL_MS = 250;
 /** Polls keep the first pace for this long after the newest wait joined. @default 4000 ms */
 const BRISK_MS = 4_000;
+/**
+ * While servers are turning up (a poll settled some waits and others remain), the next poll comes
+ * this soon: servers created together become ready together, and the last of them ends the wait.
+ */
+const BURST_MS = 50;
 /** Then each poll's interval is the previous one's times this, up to the configured interval. */
 const POLL_GROWTH = 1.1;
 /**
@@ -70,7 +75,8 @@ const PAGE_SIZE = 100;
  * event names (and each waited server every {@link RECHECK_MS}) are then read, to confirm their
  * state before a wait settles: one `get` each for up to three, otherwise the newest pages of the
  * list (servers are listed oldest first, so new ones are on the last pages). Polls come every
- * {@link FIRST_POLL_MS} for the first seconds after a wait begins, then slow down towards `intervalMs`.
+ * {@link FIRST_POLL_MS} for the first seconds after a wait begins, then slow down towards `intervalMs`;
+ * after a poll that ended some waits while others remain, the next comes {@link BURST_MS} later.
  */
 export class Watcher {
   readonly #client: GameServersClient;
@@ -129,6 +135,7 @@ export class Watcher {
         return;
       }
       let holdOff: number | undefined;
+      const before = this.#waiters.size;
       try {
         holdOff = await this.#poll();
       } catch (error) {
@@ -145,7 +152,7 @@ export class Watcher {
       }
       if (this.#waiters.size === 0) continue;
       const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
-      const delay = this.#nextDelay;
+      const delay = this.#waiters.size < before ? BURST_MS : this.#nextDelay;
       // Poll at the first pace while waits are young (a server boots in seconds), then slow down.
       if (now - this.#joinedAt >= BRISK_MS) this.#nextDelay = Math.min(this.#intervalMs, Math.round(this.#nextDelay * POLL_GROWTH));
       // A 429's Retry-After is honoured even past a deadline: the timeout is then settled late, not early.

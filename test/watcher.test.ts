@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Watcher } from "../provider/watcher.js";
+import { FIRST_POLL_MS, Watcher } from "../provider/watcher.js";
+import { type Clock, systemClock } from "../sdk/index.js";
 import { cs2, useEmulator } from "./helpers/emulator.js";
 
 describe("the shared watcher", () => {
@@ -26,5 +27,28 @@ describe("the shared watcher", () => {
     const outcome = watcher.wait(server.id, { deadline: Date.now() + 60_000 });
     await env.client.gameServers.delete(server.id);
     expect(await outcome).toEqual({ kind: "gone" });
+  });
+
+  it("polls again at once while servers are turning up: the last of a batch ends the wait", async () => {
+    await env.control.config({ capacity: { "eu-west-1": 0 } });
+    const ready = await env.client.gameServers.create(cs2("ready"));
+    const stuck = await env.client.gameServers.create(cs2("stuck", "eu-west-1"));
+    const sleeps: number[] = [];
+    const clock: Clock = {
+      now: systemClock.now,
+      sleep: (ms, signal) => {
+        sleeps.push(ms);
+        return systemClock.sleep(ms, signal);
+      },
+    };
+    const watcher = new Watcher(env.client, 1_000, clock);
+    const outcomes = await Promise.all([
+      watcher.wait(ready.id, { deadline: Date.now() + 60_000 }),
+      watcher.wait(stuck.id, { deadline: Date.now() + 400 }),
+    ]);
+    expect(outcomes.map((o) => o.kind)).toEqual(["running", "timeout"]);
+    // The first poll ended one wait while the other went on: the next poll came 50 ms later,
+    // not at the first pace.
+    expect(sleeps.slice(0, 2)).toEqual([FIRST_POLL_MS, 50]);
   });
 });
