@@ -191,7 +191,7 @@ async function createExactlyOnce(client: GameServersClient, inputs: ProviderInpu
 
   const body = createBody(inputs);
   const intent = intentOf(body);
-  journal.write(key, intent);
+  await journal.write(key, intent);
   for (let sent = 1; ; sent++) {
     try {
       return { server: await client.gameServers.create(body, options), ...(sent > 1 ? { sweep: intent } : {}) };

@@ -6,7 +6,8 @@
  * random bits) and was created no earlier than the POST was sent, on the API's own clock.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CreateGameServerRequest, GameServer, GameServersClient, RequestOptions } from "../sdk/index.js";
 import { CS2_SECRET_KEYS } from "../sdk/schemas/index.js";
@@ -118,6 +119,9 @@ export async function liveServersNamed(client: GameServersClient, name: string, 
 export class Journal {
   readonly dir: string;
   #broken: Error | undefined;
+  /** The directory, made once per process. */
+  #made: Promise<unknown> | undefined;
+  #writes = 0;
 
   /** @param dir @default `$GAMESERVERS_JOURNAL_DIR`, else `.gameservers/journal` in the working directory */
   constructor(dir?: string) {
@@ -140,15 +144,28 @@ export class Journal {
     }
   }
 
-  /** Records an intent durably enough for a killed process (written, then renamed into place). */
-  write(key: string, intent: CreateIntent): void {
+  /**
+   * Records an intent durably enough for a killed process (written, then renamed into place).
+   * Asynchronous, so a fleet's many creates write theirs side by side; each awaits its own before its POST.
+   */
+  async write(key: string, intent: CreateIntent): Promise<void> {
+    const file = this.#file(key);
+    const tmp = `${file}.${process.pid}.${++this.#writes}.tmp`;
+    const put = async () => {
+      await writeFile(tmp, JSON.stringify(intent), { mode: 0o600 });
+      await rename(tmp, file);
+    };
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const file = this.#file(key);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(intent), { mode: 0o600 });
-      renameSync(tmp, file);
+      this.#made ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.#made;
+      await put().catch(async (error: NodeJS.ErrnoException) => {
+        // The directory went away since it was made: make it again, once.
+        if (error.code !== "ENOENT") throw error;
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await put();
+      });
     } catch (error) {
+      this.#made = undefined;
       this.#broken ??= error as Error;
     }
   }
