@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { GameServer } from "pulumi-gameservers";
+import { GameServer, GameServerFleet } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
@@ -185,6 +185,26 @@ describe("the offline runner leaves nothing behind", () => {
       expect(hosts).toHaveLength(1);
       expect(alive(hosts[0]!)).toBe(false);
     }
+  });
+
+  it("an aborted run deletes the servers a fleet's create had made before it returned", async () => {
+    // The first POST is held; the fleet's create is still under way when the other two exist.
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", times: 1, delayMs: 1_500 });
+    const abort = new AbortController();
+    const run = runOffline({
+      ...base(),
+      signal: abort.signal,
+      program: () => {
+        const { rconPassword: _r, ...configuration } = CS2_CONFIG;
+        const fleet = new GameServerFleet("cup", { defaults: { gameType: "cs2", region: "eu-central-1", configuration }, count: 3 });
+        return { roster: fleet.roster };
+      },
+    });
+    run.catch(() => undefined);
+    await until(async () => (await env.client.gameServers.list()).total === 2, "two servers on the emulator");
+    abort.abort("test");
+    await expect(run).rejects.toThrow("runOffline: the run was aborted (test)");
+    expect(await live()).toEqual({});
   });
 
   it("timeoutSeconds fails a run still waiting past it, and leaves nothing behind", async () => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServersClient, NotFoundError } from "../../sdk/index.js";
+import { unpackAll } from "../fleet-pack.js";
 import { HostError, ProviderHost } from "./provider-host.js";
 
 /** Prefix of every dynamic resource's type token; ours are forwarded to the provider host. */
@@ -454,10 +455,8 @@ function inFlightCreates(inputs: Record<string, unknown>): InFlightCreate[] {
   const sentAfter = Date.now();
   const one = (s: Record<string, unknown>) =>
     typeof s.name === "string" ? [{ name: s.name, gameType: s.gameType, region: s.region, sentAfter }] : [];
-  const fleet = inputs.servers;
-  if (fleet && typeof fleet === "object" && !Array.isArray(fleet) && typeof inputs.fleet === "string") {
-    return Object.values(fleet as Record<string, Record<string, unknown>>).flatMap((s) => (s && typeof s === "object" ? one(s) : []));
-  }
+  if (typeof inputs.fleet === "string")
+    return Object.values(unpackAll(inputs.common, inputs.servers)).flatMap((s) => (s && typeof s === "object" ? one(s) : []));
   return one(inputs);
 }
 
