@@ -1,8 +1,8 @@
 /**
  * The FleetRoster dynamic provider's implementation (type
  * `pulumi-nodejs:dynamic/gameservers:FleetRoster`): the one resource of a fleet that waits.
- * A fleet's servers are created without waiting, each in its own engine slot for the length of
- * one POST; this resource then waits for all of them at once, through the shared watcher, and
+ * A fleet's servers are created without waiting, all in one FleetServers operation; this
+ * resource then waits for all of them at once, through the shared watcher, and
  * carries the roster (ip, port, connectUrl) that is real when `pulumi up` returns. It owns no
  * server: deleting it deletes nothing.
  */
@@ -110,7 +110,7 @@ export async function read(id: string, props: Props) {
 }
 
 export async function del(): Promise<void> {
-  // The roster owns no server: each is deleted by its own GameServer resource.
+  // The roster owns no server: the fleet's FleetServers resource deletes them.
 }
 
 export { del as delete };
