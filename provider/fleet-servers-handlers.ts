@@ -299,11 +299,31 @@ async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id:
     return createServer(props, fleet, key);
   }
   const made = await createServer(props, fleet, key);
-  if (made.kind !== "ok") return made.kind === "failed" && !made.kept ? { ...made, kept: old } : made;
+  if (made.kind === "failed") {
+    // The old server stays this key's. A create whose outcome is unknown keeps its journal
+    // entry (no `journal`), so the next run finds whatever its POST made.
+    const { journal: _j, ...rest } = made;
+    return { ...rest, kept: old };
+  }
+  if (made.kind !== "ok") return made;
   const deleted = await deleteServer(old);
   if (deleted.kind === "failed") {
-    // The replacement exists and is kept; the old server is still live: say so, loudly.
-    log(labelOf(fleet.fleet), `${key}: the replaced server ${old.id} could not be deleted (${deleted.error.message}); delete it by hand`);
+    // The key can hold one server: keep the old one (the next run replaces it again) and take
+    // the new one back, so neither is left outside the state.
+    const undone = await deleteServer({ id: made.id, outs: made.outs });
+    if (undone.kind === "failed")
+      log(
+        labelOf(fleet.fleet),
+        `${key}: ${made.id} replaces ${old.id}, but neither could be deleted; \`gameservers orphans\` lists ${made.id}`,
+      );
+    return {
+      kind: "failed",
+      error: new Error(
+        `replacing ${old.id}: deleting it failed (${deleted.error.message}); it stays, and the next \`pulumi up\` replaces it again`,
+      ),
+      kept: old,
+      ...(undone.kind === "failed" ? {} : { journal: made.journal }),
+    };
   }
   return made;
 }
