@@ -34,7 +34,6 @@ const FLEET_INPUTS = ["fleet", "common", "servers", "passwords"];
 interface Fleet {
   fleet: string;
   servers: Record<string, Props>;
-  passwords: Record<string, Props>;
 }
 
 /** What one server's step ended with: its state (outputs and id), or nothing left of it. */
@@ -224,7 +223,7 @@ export async function read(id: string, packed: Props) {
 // ---- one server ----------------------------------------------------------------------------
 
 /** One server's inputs as the GameServer provider takes them: never waiting (the roster waits). */
-function serverInputs(props: Props, key: string, spec = (props.servers as Record<string, Props>)[key]!): Props {
+function serverInputs(props: Props, key: string, spec: Props): Props {
   const all = props.passwords;
   // A preview may not know the passwords yet: then they may change.
   const pw =
@@ -270,7 +269,7 @@ function stateOf(props: Props): Map<string, { id: string; outs: Props }> {
  * fleet's step returns, so until then an interrupted run must still find it (see {@link finish}).
  */
 async function createServer(props: Props, fleet: Fleet, key: string): Promise<Outcome> {
-  const raw = serverInputs(props, key, fleet.servers[key]);
+  const raw = serverInputs(props, key, fleet.servers[key]!);
   try {
     const { id, outs } = await server.create(raw, { keepJournal: true });
     return { kind: "ok", id, outs, journal: raw };
@@ -283,7 +282,7 @@ async function createServer(props: Props, fleet: Fleet, key: string): Promise<Ou
 
 async function updateServer(props: Props, fleet: Fleet, key: string, old: { id: string; outs: Props }): Promise<Outcome> {
   try {
-    const { outs } = await server.update(old.id, old.outs, serverInputs(props, key, fleet.servers[key]));
+    const { outs } = await server.update(old.id, old.outs, serverInputs(props, key, fleet.servers[key]!));
     return { kind: "ok", id: old.id, outs };
   } catch (error) {
     return failure(error, old);
@@ -398,7 +397,6 @@ function parseFleet(raw: Props): Fleet {
   return {
     fleet: typeof raw.fleet === "string" ? raw.fleet : "?",
     servers: (isRecord(raw.servers) ? raw.servers : {}) as Record<string, Props>,
-    passwords: (isRecord(raw.passwords) ? raw.passwords : {}) as Record<string, Props>,
   };
 }
 
