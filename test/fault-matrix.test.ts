@@ -441,12 +441,14 @@ describe("fault matrix", () => {
       for (const fault of Object.keys(FAULTS)) for (const sustained of [false, true]) scenarios.push(faultScenario(call, fault, sustained));
     scenarios.push(...SPECIALS);
     // The same matrix over a fleet's shape (one FleetServers resource that creates without
-    // waiting, one roster that waits): every call and fault once, and sustained for the calls
-    // the waits make.
+    // waiting, one roster that waits): every call and fault once, and sustained where the fleet
+    // has logic of its own (the waits' reads, its creates, the two steps of a replacement).
     for (const call of CALLS) {
       for (const fault of Object.keys(FAULTS)) {
         scenarios.push(faultScenario(call, fault, false, "fleet"));
-        if (call.method === "GET") scenarios.push(faultScenario(call, fault, true, "fleet"));
+        // Sustained too: the waits' reads, and the two steps of a replacement inside the fleet.
+        if (call.method === "GET" || call.route === "/v1/game-servers" || call.name === "DELETE of a replaced server")
+          scenarios.push(faultScenario(call, fault, true, "fleet"));
       }
     }
     // FAULT_MATRIX_ONLY=<text> runs the scenarios whose name contains it (for debugging one).
