@@ -168,12 +168,14 @@ export async function update(id: string, packedOlds: Props, packedNews: Props): 
   const fleet = parseFleet(news);
   const p = plan(olds, news);
   const previous = stateOf(olds);
+  // Removed servers go first: a fixed name one of them carried is free before another takes it.
+  const removed = p.delete.filter((key) => previous.has(key));
+  const outcomes = await eachServer(removed, (key) => deleteServer(previous.get(key)!));
   const work = new Map<string, () => Promise<Outcome>>();
   for (const key of p.create) work.set(key, () => createServer(news, fleet, key));
-  for (const key of p.delete) if (previous.has(key)) work.set(key, () => deleteServer(previous.get(key)!));
   for (const key of p.update.keys()) work.set(key, () => updateServer(news, fleet, key, previous.get(key)!));
   for (const key of p.replace.keys()) work.set(key, () => replaceServer(news, fleet, key, previous.get(key)!));
-  const outcomes = await eachServer([...work.keys()], (key) => work.get(key)!());
+  for (const [key, o] of await eachServer([...work.keys()], (key) => work.get(key)!())) outcomes.set(key, o);
   // Servers no step touched keep their state as it was.
   for (const [key, kept] of previous) if (!work.has(key) && key in fleet.servers) outcomes.set(key, { kind: "ok", ...kept });
   return { outs: finish(id, news, fleet, outcomes, previous, "updated") };

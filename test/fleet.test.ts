@@ -185,6 +185,19 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     await fixture.host.delete("cup-servers", stack.id!, stack.outs);
   });
 
+  it("frees a fixed name a removed server carried before a new server takes it", async () => {
+    const stack = new Stack(fixture.host);
+    expect(await stack.up(await declare(definition({ old: { name: "cup-moved" }, keep: {} })))).toBe("create");
+    const before = await requests(env);
+    // A slow delete: the name is still taken unless the new server waits for it.
+    await env.control.fault({ method: "DELETE", route: "/v1/game-servers/:id", times: 1, delayMs: 200 });
+    expect(await stack.up(await declare(definition({ new: { name: "cup-moved" }, keep: {} })))).toBe("update");
+    expect(delta(before, await requests(env))).toMatchObject({ [POST]: 1, [DELETE]: 1 });
+    expect(Object.keys(stack.outs.servers as Props).sort()).toEqual(["keep", "new"]);
+    expect(stack.server("new").name).toBe("cup-moved");
+    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+  });
+
   it("rejects an invalid definition before any API call, naming the server and the field", async () => {
     const requests = (await env.control.stats()).requests.total;
     const bad: GameServerFleetArgs = {
