@@ -230,7 +230,7 @@ function serverInputs(props: Props, key: string, spec: Props): Props {
   // A preview may not know the passwords yet: then they may change.
   const pw =
     all === UNKNOWN || (isRecord(all) && all[key] === UNKNOWN)
-      ? { rconPassword: UNKNOWN }
+      ? { rconPassword: UNKNOWN, serverPassword: UNKNOWN }
       : isRecord(all) && isRecord(all[key])
         ? all[key]
         : {};

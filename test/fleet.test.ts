@@ -4,7 +4,7 @@ import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { HostError, type ProviderHost, ROOT, useProviderHost } from "./helpers/provider-host.js";
+import { HostError, type ProviderHost, ROOT, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
 const FLEET_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
@@ -195,6 +195,19 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     expect(delta(before, await requests(env))).toMatchObject({ [POST]: 1, [DELETE]: 1 });
     expect(Object.keys(stack.outs.servers as Props).sort()).toEqual(["keep", "new"]);
     expect(stack.server("new").name).toBe("cup-moved");
+    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+  });
+
+  it("a preview that does not know the passwords yet shows them as changing in place, not as a replacement", async () => {
+    const stack = new Stack(fixture.host);
+    const base = definition({ a: {} });
+    const withPassword = { ...base, defaults: { ...base.defaults, serverPassword: "join-the-cup" } };
+    expect(await stack.up(await declare(withPassword))).toBe("create");
+    const { inputs } = await fixture.host.check("cup-servers", stack.inputs, { ...(await declare(withPassword)), passwords: UNKNOWN });
+    fixture.host.output = "";
+    expect((await fixture.host.diff("cup-servers", stack.id!, stack.outs, inputs)).changes).toBe("some");
+    expect(fixture.host.output).toContain("updates a (rconPassword, serverPassword)");
+    expect(fixture.host.output).not.toContain("replaces");
     await fixture.host.delete("cup-servers", stack.id!, stack.outs);
   });
 
