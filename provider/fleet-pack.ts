@@ -31,7 +31,8 @@ export interface Packed {
  * value. A value that is not plain JSON (a Pulumi Output in a program) stays with its server.
  */
 export function pack(servers: Record<string, Props>, fields: readonly string[]): Packed {
-  const all = Object.values(servers);
+  // A server that is not an object yet (a preview's unknown) is passed through as it is.
+  const all = Object.values(servers).filter(isObject);
   const common: Props = {};
   if (all.length < 2) return { common, servers };
   const shared = (get: (s: Props) => unknown) => {
@@ -51,6 +52,10 @@ export function pack(servers: Record<string, Props>, fields: readonly string[]):
   }
   const out: Record<string, Props> = {};
   for (const [key, server] of Object.entries(servers)) {
+    if (!isObject(server)) {
+      out[key] = server;
+      continue;
+    }
     const own: Props = {};
     for (const [field, value] of Object.entries(server)) {
       if (field === "configuration" && isObject(common.configuration)) {

@@ -62,7 +62,8 @@ export async function check(packedOlds: Props, packedNews: Props) {
   }
   if (typeof news.fleet !== "string" || !news.fleet) failures.push({ property: "fleet", reason: "fleet must be the fleet's name" });
   const servers = news.servers;
-  if (servers === UNKNOWN) return { inputs: packedNews, failures };
+  // A preview may not know them yet: checked when they are.
+  if (servers === UNKNOWN || packedNews.common === UNKNOWN) return { inputs: packedNews, failures };
   if (!isRecord(servers)) {
     failures.push({ property: "servers", reason: "servers must be an object of servers by key" });
     return { inputs, failures };
@@ -120,12 +121,17 @@ function plan(olds: Props, news: Props): Plan {
       result.create.push(key);
       continue;
     }
+    if (!isRecord(spec)) {
+      // A preview's unknown: it may change.
+      result.update.set(key, ["not known yet"]);
+      continue;
+    }
     const id = typeof old.id === "string" ? old.id : "";
     if (id.startsWith(server.UNRESOLVED_PREFIX)) {
       result.replace.set(key, ["status"]);
       continue;
     }
-    const { replaces, updates } = diffInputs(serverOutputs(olds, key), serverInputs(news, key, spec as Props));
+    const { replaces, updates } = diffInputs(serverOutputs(olds, key), serverInputs(news, key, spec));
     if (replaces.length > 0) result.replace.set(key, replaces);
     else if (updates.length > 0) result.update.set(key, updates);
   }
@@ -134,7 +140,8 @@ function plan(olds: Props, news: Props): Plan {
 
 export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
   const [olds, news] = [whole(packedOlds), whole(packedNews)];
-  if (news.servers === UNKNOWN || containsUnknown(news.fleet)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+  if (news.servers === UNKNOWN || packedNews.common === UNKNOWN || containsUnknown(news.fleet))
+    return { changes: true, replaces: [], deleteBeforeReplace: false };
   const p = plan(olds, news);
   const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
   // The engine shows this resource as one update: say which servers it touches, and how.

@@ -211,6 +211,29 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     await fixture.host.delete("cup-servers", stack.id!, stack.outs);
   });
 
+  it("a preview with a whole server or the shared settings unknown passes them through, without a failure or a request", async () => {
+    const declared = await declare(definition({ a: {}, b: {}, c: {} }));
+    const requestsBefore = (await env.control.stats()).requests.total;
+    const withServer = { ...declared, servers: { ...(declared.servers as Props), b: UNKNOWN } };
+    const checked = await fixture.host.check("cup-servers", {}, withServer);
+    expect(checked.failures).toEqual([]);
+    expect((checked.inputs.servers as Props).b).toBe(UNKNOWN);
+    const withCommon = { ...declared, common: UNKNOWN };
+    const checkedCommon = await fixture.host.check("cup-servers", {}, withCommon);
+    expect(checkedCommon.failures).toEqual([]);
+    expect(checkedCommon.inputs.common).toBe(UNKNOWN);
+    const outs = { fleet: "cup", common: {}, servers: {}, passwords: {} };
+    for (const news of [checked.inputs, checkedCommon.inputs])
+      expect((await fixture.host.diff("cup-servers", "fleet-1", outs, news)).changes).toBe("some");
+    // A server in the state whose new settings are unknown may change in place.
+    const b = { id: "srv_b", serverId: "srv_b", name: "cup-b-1234567", gameType: "cs2", region: "eu-central-1", configuration: {} };
+    fixture.host.output = "";
+    const inState = { ...outs, servers: { b } };
+    expect((await fixture.host.diff("cup-servers", "fleet-1", inState, checked.inputs)).changes).toBe("some");
+    expect(fixture.host.output).toContain("updates b (not known yet)");
+    expect((await env.control.stats()).requests.total).toBe(requestsBefore);
+  });
+
   it("rejects an invalid definition before any API call, naming the server and the field", async () => {
     const requests = (await env.control.stats()).requests.total;
     const bad: GameServerFleetArgs = {
