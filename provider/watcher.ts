@@ -57,6 +57,8 @@ const BRISK_MS = 4_000;
  * this soon: servers created together become ready together, and the last of them ends the wait.
  */
 const BURST_MS = 50;
+/** Bursts last this long at most while polls keep ending waits; then the usual pace resumes. */
+const BURST_FOR_MS = 1_000;
 /** Then each poll's interval is the previous one's times this, up to the configured interval. */
 const POLL_GROWTH = 1.1;
 /**
@@ -76,11 +78,14 @@ const PAGE_SIZE = 100;
  * state before a wait settles: one `get` each for up to three, otherwise the newest pages of the
  * list (servers are listed oldest first, so new ones are on the last pages). Polls come every
  * {@link FIRST_POLL_MS} for the first seconds after a wait begins, then slow down towards `intervalMs`;
- * after a poll that ended some waits while others remain, the next comes {@link BURST_MS} later.
+ * after a poll that ended some waits while others remain, the next comes {@link BURST_MS} later
+ * (for at most {@link BURST_FOR_MS} of such polls in a row).
  */
 export class Watcher {
   readonly #client: GameServersClient;
   readonly #intervalMs: number;
+  /** When the current streak of polls that ended waits began. */
+  #burstSince: number | undefined;
   readonly #clock: Clock;
   readonly #waiters = new Set<Waiter>();
   #loop: Promise<void> | undefined;
@@ -152,7 +157,10 @@ export class Watcher {
       }
       if (this.#waiters.size === 0) continue;
       const nextDeadline = Math.min(...[...this.#waiters].map((w) => w.deadline));
-      const delay = this.#waiters.size < before ? BURST_MS : this.#nextDelay;
+      // A streak of polls that end waits bursts for a while; a poll that ends none ends the streak.
+      const settled = this.#waiters.size < before;
+      this.#burstSince = settled ? (this.#burstSince ?? now) : undefined;
+      const delay = settled && now - this.#burstSince! < BURST_FOR_MS ? BURST_MS : this.#nextDelay;
       // Poll at the first pace while waits are young (a server boots in seconds), then slow down.
       if (now - this.#joinedAt >= BRISK_MS) this.#nextDelay = Math.min(this.#intervalMs, Math.round(this.#nextDelay * POLL_GROWTH));
       // A 429's Retry-After is honoured even past a deadline: the timeout is then settled late, not early.

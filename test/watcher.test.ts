@@ -51,4 +51,34 @@ describe("the shared watcher", () => {
     // not at the first pace.
     expect(sleeps.slice(0, 2)).toEqual([FIRST_POLL_MS, 50]);
   });
+
+  it("keeps polling in bursts for at most a second while servers keep turning up one by one", async () => {
+    await env.control.config({ bootDelayMs: 300 });
+    const sleeps: number[] = [];
+    const clock: Clock = {
+      now: systemClock.now,
+      sleep: (ms, signal) => {
+        sleeps.push(ms);
+        return systemClock.sleep(ms, signal);
+      },
+    };
+    const watcher = new Watcher(env.client, 1_000, clock);
+    // Two hundred servers turn up about 12 ms apart: every poll for two seconds and more ends some waits.
+    const waits: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const server = await env.client.gameServers.create(cs2(`trickle-${i}`));
+      waits.push(watcher.wait(server.id, { deadline: Date.now() + 60_000 }));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(waits);
+    let run = 0;
+    let longest = 0;
+    for (const ms of sleeps) {
+      run = ms === 50 ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    expect(longest).toBeGreaterThan(0);
+    // A second of 50 ms polls at most (each takes some time too), then the first pace again.
+    expect(longest).toBeLessThanOrEqual(20);
+  });
 });
