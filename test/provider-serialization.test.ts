@@ -100,6 +100,23 @@ describe("the serialized provider", () => {
       const command = await serializedProvider(project, "pulumi-gameservers/command-provider");
       expect(command.length).toBeLessThanOrEqual(400);
       expect(command).toMatch(/require\("pulumi-gameservers\/command-provider"\)/);
+      // The fourth, a fleet's FleetServers, from its own permanent path: it creates a server there.
+      const fleet = await serializedProvider(project, "pulumi-gameservers/fleet-provider");
+      expect(fleet.length).toBeLessThanOrEqual(400);
+      expectNoSecrets(fleet);
+      expect(fleet).toMatch(/require\("pulumi-gameservers\/fleet-provider"\)/);
+      const host = await ProviderHost.start(project);
+      try {
+        await host.configure({ "gameservers:apiKey": emulator.apiKey, "gameservers:apiUrl": emulator.url });
+        const { rconPassword: _, ...configuration } = CS2_CONFIG;
+        const server = { autoNamePrefix: "f-a", gameType: "cs2", region: "eu-west-1", configuration };
+        const { inputs } = await host.check("f", {}, { fleet: "f", servers: { a: server }, passwords: {}, __provider: fleet });
+        const { id, outs } = await host.create("f", inputs);
+        expect((outs.servers as Record<string, { serverId: string }>).a!.serverId).toMatch(/^srv_/);
+        await host.delete("f", id, outs);
+      } finally {
+        await host.stop();
+      }
     });
   });
 });
