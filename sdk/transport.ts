@@ -10,6 +10,7 @@ import {
   makeAPIError,
   type ResponseHeaders,
 } from "./errors.js";
+import { RateWindow } from "./rate-window.js";
 import {
   backoffDelay,
   isIdempotent,
@@ -110,6 +111,8 @@ export class Transport {
    * spending its own retries inside the same rate-limit window.
    */
   #pausedUntil = 0;
+  /** The API's rate-limit window as its responses describe it: requests beyond it wait for its reset. */
+  readonly #window = new RateWindow();
   #apiClockOffsetMs: number | undefined;
 
   constructor(config: TransportConfig) {
@@ -156,7 +159,7 @@ export class Transport {
     let attempt = 0;
     for (;;) {
       const canRetry = attempt < maxRetries;
-      await this.#waitForRateLimit(options.signal);
+      await this.#admit(deadline, options.signal);
       let outcome: Outcome;
       try {
         outcome = await this.#attempt(spec, options);
@@ -185,9 +188,10 @@ export class Transport {
       if (status === 429 && maxRetries > 0 && headers["x-should-retry"] !== "false") {
         const now = clock.now();
         const wait = rateLimitDelay(parseRetryAfter(headers, now));
-        this.#pausedUntil = Math.max(this.#pausedUntil, now + wait);
-        if (now + wait < deadline) continue;
-        throw error;
+        if (now + wait >= deadline) throw error;
+        // A paced client waits for the window's reset in #admit; any other pauses every call.
+        if (!this.#window.paced) this.#pausedUntil = Math.max(this.#pausedUntil, now + wait);
+        continue;
       }
       if (canRetry && shouldRetryStatus(spec.method, status, headers)) {
         await this.#sleep(parseRetryAfter(headers, clock.now()) ?? backoffDelay(++attempt), options.signal);
@@ -198,10 +202,21 @@ export class Transport {
     }
   }
 
-  /** Holds a request while the client is paused by a 429, spreading the restart over a short window. */
-  async #waitForRateLimit(signal: AbortSignal | undefined): Promise<void> {
-    const wait = this.#pausedUntil - this.#config.clock.now();
-    if (wait > 0) await this.#sleep(wait + Math.random() * Math.min(wait, 1_000), signal);
+  /**
+   * Holds a request while the client is paused by a 429 (spreading the restart over a short
+   * window), then until the API's rate-limit window has room for it. A wait that would pass the
+   * call's deadline is not taken: the request goes, and a 429 ends the call.
+   */
+  async #admit(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    const clock = this.#config.clock;
+    const pause = this.#pausedUntil - clock.now();
+    if (pause > 0) await this.#sleep(pause + Math.random() * Math.min(pause, 1_000), signal);
+    for (;;) {
+      const now = clock.now();
+      const wait = this.#window.take(now);
+      if (wait <= 0 || now + wait >= deadline) return;
+      await this.#sleep(wait, signal);
+    }
   }
 
   async #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -240,6 +255,7 @@ export class Transport {
       });
       const text = await res.body.text();
       const received = flattenHeaders(res.headers);
+      this.#window.observe(received, this.#config.clock.now());
       const apiDate = received.date ? Date.parse(received.date) : Number.NaN;
       if (!Number.isNaN(apiDate)) this.#apiClockOffsetMs = apiDate - this.#config.clock.now();
       return { status: res.statusCode, headers: received, body: parseJson(text) };

@@ -25,6 +25,25 @@ describe("emulator faults for the reliability matrix", () => {
     expect((await env.client.gameServers.list()).total).toBe(1);
   });
 
+  it("a rate limit describes its window on every response, and a 429 says exactly how long to wait", async () => {
+    await env.control.config({ rateLimitPerSecond: 2 });
+    const get = () => fetch(`${env.emulator.url}/v1/game-servers`, { headers: { authorization: `Bearer ${env.emulator.apiKey}` } });
+    const [first, second, third] = [await get(), await get(), await get()];
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    expect([first, second, third].map((r) => r.headers.get("x-ratelimit-remaining"))).toEqual(["1", "0", "0"]);
+    for (const r of [first, second, third]) {
+      expect(r.headers.get("x-ratelimit-limit")).toBe("2");
+      const reset = Number(r.headers.get("x-ratelimit-reset-ms"));
+      expect(reset).toBeGreaterThan(0);
+      expect(reset).toBeLessThanOrEqual(1000);
+    }
+    expect(third.headers.get("retry-after")).toBe("1");
+    expect(Number(third.headers.get("retry-after-ms"))).toBe(Number(third.headers.get("x-ratelimit-reset-ms")));
+    // Without a limit, no window is described.
+    await env.control.config({ rateLimitPerSecond: null });
+    expect((await get()).headers.get("x-ratelimit-limit")).toBeNull();
+  });
+
   it("a status fault can carry Retry-After", async () => {
     await env.control.fault({ method: "GET", route: "/v1/game-servers", status: 429, retryAfterSeconds: 7 });
     const error = await env.client.gameServers.list({}, { maxRetries: 0 }).catch((e: unknown) => e);

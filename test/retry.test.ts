@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RateWindow, UNKNOWN_RESET_POLL_MS } from "../sdk/rate-window.js";
 import { backoffDelay, isIdempotent, parseRetryAfter, shouldRetryStatus, wasNeverSent } from "../sdk/retry.js";
 
 describe("retry policy", () => {
@@ -58,5 +59,53 @@ describe("retry policy", () => {
     expect(wasNeverSent(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "ENOTFOUND" }) }))).toBe(true);
     expect(wasNeverSent(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(false);
     expect(wasNeverSent(Object.assign(new Error("closed"), { code: "UND_ERR_SOCKET" }))).toBe(false);
+  });
+});
+
+describe("RateWindow: pacing from the API's rate-limit headers", () => {
+  const headers = (limit: number, remaining: number, resetMs: number) => ({
+    "x-ratelimit-limit": String(limit),
+    "x-ratelimit-remaining": String(remaining),
+    "x-ratelimit-reset-ms": String(resetMs),
+  });
+
+  it("paces nothing until the API describes a window, and stops when it no longer does", () => {
+    const w = new RateWindow();
+    for (let i = 0; i < 100; i++) expect(w.take(0)).toBe(0);
+    w.observe(headers(3, 0, 400), 0);
+    expect(w.take(10)).toBe(395);
+    w.observe({}, 20);
+    expect(w.take(20)).toBe(0);
+    expect(w.paced).toBe(false);
+  });
+
+  it("spends what remains of the window, waits for its reset, then spends the next window's limit", () => {
+    const w = new RateWindow();
+    w.observe(headers(3, 2, 500), 0);
+    expect([w.take(1), w.take(2), w.take(3)]).toEqual([0, 0, 505 - 3]);
+    // At the reset: a new window of 3, whose reset no answer has told yet.
+    expect([w.take(500), w.take(501), w.take(502), w.take(503)]).toEqual([0, 0, 0, UNKNOWN_RESET_POLL_MS]);
+    // The first answer of the new window tells its reset; what it says remains never raises our count.
+    w.observe(headers(3, 2, 990), 510);
+    expect(w.take(520)).toBe(1500 + 5 - 520);
+  });
+
+  it("ignores a late answer from a window it already left", () => {
+    const w = new RateWindow();
+    w.observe(headers(2, 0, 100), 0);
+    expect(w.take(100)).toBe(0);
+    // An answer sent just before the old window ended, received after the new one began.
+    w.observe(headers(2, 0, 1), 101);
+    expect(w.take(102)).toBe(0);
+    expect(w.take(103)).toBe(UNKNOWN_RESET_POLL_MS);
+  });
+
+  it("follows a window another client of the same key started", () => {
+    const w = new RateWindow();
+    w.observe(headers(10, 5, 200), 0);
+    w.observe(headers(10, 8, 1000), 300);
+    expect(w.take(301)).toBe(0);
+    for (let i = 0; i < 7; i++) w.take(302);
+    expect(w.take(303)).toBe(1300 + 5 - 303);
   });
 });

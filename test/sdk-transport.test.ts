@@ -172,7 +172,7 @@ describe("errors of the console and log API", () => {
 describe("retries and the transport", () => {
   const env = useEmulator();
 
-  it("retries 429 honouring Retry-After plus jitter, then succeeds", async () => {
+  it("retries a rate-limited call once the API's window resets, then succeeds", async () => {
     await env.control.config({ rateLimitPerSecond: 2 });
     const clock = recordingClock(true);
     const client = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url, clock });
@@ -180,10 +180,22 @@ describe("retries and the transport", () => {
     await client.close();
     expect(results.map((r) => r.total)).toEqual([0, 0, 0]);
     expect(clock.slept).toHaveLength(1);
-    // Retry-After is 1 s; the pause adds jitter so paused clients do not return in lock-step.
-    expect(clock.slept[0]).toBeGreaterThanOrEqual(1000);
-    expect(clock.slept[0]).toBeLessThanOrEqual(2300);
+    // The 429 says the one-second window resets in under a second (x-ratelimit-reset-ms).
+    expect(clock.slept[0]).toBeGreaterThanOrEqual(900);
+    expect(clock.slept[0]).toBeLessThanOrEqual(1010);
     expect(await env.control.hits("GET /v1/game-servers")).toBe(4);
+  });
+
+  it("paces its requests by the API's rate-limit headers: past the first window, none is refused", async () => {
+    await env.control.config({ rateLimitPerSecond: 20 });
+    const client = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url });
+    // Teach the client the window, then send four windows' worth at once.
+    await client.gameServers.list();
+    const results = await Promise.all(Array.from({ length: 80 }, () => client.gameServers.list()));
+    await client.close();
+    expect(results.every((r) => r.total === 0)).toBe(true);
+    // Every call was answered once: no 429 (they are counted as hits too).
+    expect(await env.control.hits("GET /v1/game-servers")).toBe(81);
   });
 
   it("retries 429 beyond maxRetries until the call's deadline: nothing was processed", async () => {

@@ -264,7 +264,9 @@ export function createHandler(state: EmulatorState, origin: () => string) {
       let key: ApiKey | undefined;
       if (family !== "control") {
         key = authenticate(state, req, route);
-        state.traffic.rateLimit(key.secret, state.config.rateLimitPerSecond);
+        for (const [name, value] of Object.entries(state.traffic.rateLimit(key.secret, state.config.rateLimitPerSecond))) {
+          res.setHeader(name, value);
+        }
       }
       const body = await readJson(req, family);
       state.sweepAutoStop();

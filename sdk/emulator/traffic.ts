@@ -46,23 +46,33 @@ export class Traffic {
   }
 
   /**
-   * Fixed one-second windows per API key. Throws 429 with `Retry-After` (whole seconds until the
-   * window ends, at least 1) past the limit.
+   * Fixed one-second windows per API key. Returns the window's rate-limit headers for the
+   * response (`x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset-ms`: milliseconds
+   * until the window resets); past the limit, throws 429 with them and `Retry-After` (whole
+   * seconds until the window ends, at least 1) and `retry-after-ms` (the exact wait).
    */
-  rateLimit(key: string, limitPerSecond: number | null, now: number = Date.now()): void {
-    if (limitPerSecond === null) return;
-    const window = this.#windows.get(key);
+  rateLimit(key: string, limitPerSecond: number | null, now: number = Date.now()): Record<string, string> {
+    if (limitPerSecond === null) return {};
+    let window = this.#windows.get(key);
     if (!window || now - window.start >= 1000) {
-      this.#windows.set(key, { start: now, count: 1 });
-      return;
+      window = { start: now, count: 0 };
+      this.#windows.set(key, window);
     }
     window.count++;
+    const resetMs = Math.max(1, window.start + 1000 - now);
+    const headers = {
+      "x-ratelimit-limit": String(limitPerSecond),
+      "x-ratelimit-remaining": String(Math.max(0, limitPerSecond - window.count)),
+      "x-ratelimit-reset-ms": String(resetMs),
+    };
     if (window.count > limitPerSecond) {
-      const retryAfter = Math.max(1, Math.ceil((window.start + 1000 - now) / 1000));
       throw new HttpError(429, "RATE_LIMITED", `Rate limit of ${limitPerSecond} requests per second exceeded`, undefined, {
-        "retry-after": String(retryAfter),
+        ...headers,
+        "retry-after": String(Math.max(1, Math.ceil(resetMs / 1000))),
+        "retry-after-ms": String(resetMs),
       });
     }
+    return headers;
   }
 }
 
