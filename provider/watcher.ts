@@ -32,6 +32,8 @@ export interface WaitRequest {
   onChange?: (server: GameServer, previous: GameServerStatus | undefined, elapsedMs: number) => void;
   /** Called when a poll fails transiently; the wait goes on. */
   onTransientError?: (error: Error) => void;
+  /** Ends the wait early: it rejects with the signal's reason and is polled for no more. */
+  signal?: AbortSignal;
 }
 
 interface Waiter extends WaitRequest {
@@ -107,9 +109,15 @@ export class Watcher {
   /** Waits until `id` is running, failed, gone, or past the deadline. */
   wait(id: string, request: WaitRequest): Promise<WaitOutcome> {
     return new Promise<WaitOutcome>((resolve, reject) => {
+      const { signal } = request;
+      if (signal?.aborted) return reject(signal.reason);
       const now = this.#clock.now();
       const createdAt = request.server ? Date.parse(request.server.createdAt) : Number.NaN;
-      this.#waiters.add({
+      const onAbort = () => {
+        if (this.#waiters.delete(waiter)) reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const waiter: Waiter = {
         ...request,
         id,
         started: now,
@@ -118,9 +126,16 @@ export class Watcher {
         since: Number.isNaN(createdAt) ? now + (this.#client.apiClockOffsetMs ?? 0) - RECHECK_MS : createdAt - 1,
         due: request.server === undefined,
         readAt: request.server ? now : 0,
-        resolve,
-        reject,
-      });
+        resolve: (outcome) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(outcome);
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      this.#waiters.add(waiter);
       this.#nextDelay = this.#firstDelay;
       this.#joinedAt = now;
       this.#loop ??= this.#run();

@@ -20,6 +20,25 @@ describe("the shared watcher", () => {
     expect(second).toMatchObject({ kind: "running", server: { id: ready.id } });
   }, 5_000);
 
+  it("ends a wait its signal aborts, and polls for it no more", async () => {
+    await env.control.config({ capacity: { "eu-west-1": 0 } });
+    const server = await env.client.gameServers.create(cs2("queued", "eu-west-1"));
+    const watcher = new Watcher(env.client, 20);
+    const stop = new AbortController();
+    const outcome = watcher.wait(server.id, { deadline: Date.now() + 60_000, signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort(new Error("no longer needed"));
+    await expect(outcome).rejects.toThrow("no longer needed");
+    const polls = async () => (await env.control.stats()).requests.byRoute["GET /v1/game-servers/events"] ?? 0;
+    const after = await polls();
+    expect(after).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    // At most the poll that was in flight when the wait ended.
+    expect(await polls()).toBeLessThanOrEqual(after + 1);
+    // An aborted signal ends a wait before it starts.
+    await expect(watcher.wait(server.id, { deadline: Date.now() + 60_000, signal: stop.signal })).rejects.toThrow("no longer needed");
+  });
+
   it("reports a server deleted while waited on as gone", async () => {
     await env.control.config({ capacity: { "eu-west-1": 0 } });
     const server = await env.client.gameServers.create(cs2("queued", "eu-west-1"));
