@@ -98,7 +98,10 @@ interface Row {
   wallS: number;
   /** Until the first server operation started (ours: the provider host's start, the program, the provider's serialization). */
   firstOperationS: number | null;
-  /** Until every server was known running: the roster resolved (fleet), the last create returned (plain), the last wait returned (docs). */
+  /**
+   * Until every server was known running: fleet, every address known to the program and the
+   * roster resource done; plain, the last create returned; docs, the last wait returned.
+   */
   readyS: number | null;
   /** The docs' loop's last server became running, from that row's start: the platform's floor. */
   floorS: number | null;
@@ -106,7 +109,10 @@ interface Row {
   lastRunningS: number | null;
   /** Servers that became running during the row. */
   running: number;
-  /** Seconds, per server: known running (see readyS) minus the moment the API marked it running. */
+  /**
+   * Seconds, per server: known running minus the moment the API marked it running. Known
+   * running: fleet, the program has its address; plain, its create returned; docs, its wait returned.
+   */
   lagS: { p50: number; p99: number; max: number } | null;
   requests: { total: number; perServer: number; byRoute: Record<string, number> };
   /** 429 answers the emulator sent during the row. */
@@ -244,7 +250,9 @@ async function offlineRow(
   const created = new Map<string, number>();
   let failures = 0;
   let firstFailureAt: number | undefined;
-  let rosterAt: number | undefined;
+  /** Fleets: when the program knew each server's address, by server id; when the roster resource was done. */
+  const addressAt = new Map<string, number>();
+  let rosterDoneAt: number | undefined;
   let firstStartedAt: number | undefined;
   const capS = (floorS ?? 40) + MARGIN_S;
   const abort = new AbortController();
@@ -260,12 +268,18 @@ async function offlineRow(
             count: n,
             regions: REGIONS,
           });
-          // The moment the program knows every server's connect details.
-          const roster = pulumi.output(fleet.roster).apply((r) => {
-            rosterAt ??= Date.now();
-            return r;
+          // The moment the program knows each server's connect details, and the moment the
+          // fleet's waiting resource is done (\`pulumi up\` returns after both).
+          for (const [key, entry] of Object.entries(fleet.roster)) {
+            pulumi.all([fleet.servers[key]!.serverId, entry.connectUrl]).apply(([id]) => {
+              addressAt.set(id, Date.now());
+            });
+          }
+          const readyAt = fleet.ready.readyAt.apply((at) => {
+            rosterDoneAt ??= Date.now();
+            return at;
           });
-          return { roster };
+          return { roster: fleet.roster, readyAt };
         }
       : () => ({
           ids: Array.from(
@@ -321,8 +335,8 @@ async function offlineRow(
     let readyAt: number | undefined;
     let lags: number[] = [];
     if (spec.kind === "fleet") {
-      readyAt = run ? rosterAt : undefined;
-      if (readyAt !== undefined) lags = [...running.values()].map((at) => readyAt! - at);
+      readyAt = run && rosterDoneAt !== undefined && addressAt.size === n ? Math.max(rosterDoneAt, ...addressAt.values()) : undefined;
+      lags = [...addressAt].filter(([id]) => running.has(id)).map(([id, at]) => at - running.get(id)!);
     } else {
       readyAt = run && created.size === n ? Math.max(...created.values()) : undefined;
       lags = [...created].filter(([id]) => running.has(id)).map(([id, at]) => at - running.get(id)!);

@@ -52,7 +52,8 @@ export async function configure(req: ConfigureRequest): Promise<void> {
   api = undefined;
 }
 
-function readSettings(get: (key: string) => string | undefined): Settings {
+/** The provider's settings from a config reader (keys without the `gameservers:` namespace), then the environment. */
+export function readSettings(get: (key: string) => string | undefined): Settings {
   const pick = (key: string, envName: string) => nonEmpty(get(key)) ?? nonEmpty(process.env[envName]);
   const interval = nonEmpty(get("pollIntervalMs")) ?? nonEmpty(process.env.GAMESERVERS_POLL_INTERVAL_MS);
   const pollIntervalMs = interval === undefined ? DEFAULT_POLL_INTERVAL_MS : Number(interval);

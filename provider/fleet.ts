@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
+import { settledValue, whenRunning } from "./fleet-addresses.js";
 import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
 import { GAME_SERVER_ARGS, type GameServerArgs, type Region } from "./game-server.js";
@@ -145,10 +146,24 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     const states = pulumi
       .all([this.members.common, this.members.servers])
       .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>);
+    // Each address settles when its own server runs, ahead of the roster (see fleet-addresses.ts);
+    // watching ends when the roster's operation does.
+    const watching = new AbortController();
+    const early = !pulumi.runtime.isDryRun();
+    if (early) void settledValue(this.ready.urn).then(() => watching.abort(new Error("the roster is done")));
+    const deadline = Date.now() + readyTimeoutSeconds * 1000;
     for (const key of keys) {
       const state = states.apply((servers) => servers[key]);
       const secret = this.members.passwords.apply((all) => all?.[key]);
-      const entry = this.ready.servers.apply((servers) => servers[key]);
+      const rostered = this.ready.servers.apply((servers) => servers[key]);
+      // Depends on the servers' resource only: a resource that needs this address starts as soon as it is known.
+      const entry =
+        early && !noWait.has(key)
+          ? state.apply(async (s): Promise<Pick<RosterServer, "ip" | "port" | "connectUrl"> | undefined> => {
+              const server = typeof s?.serverId === "string" ? await whenRunning(s.serverId, deadline, watching.signal) : undefined;
+              return server ?? (await settledValue(rostered));
+            })
+          : rostered;
       const member: FleetMember = {
         serverId: state.apply((s) => s?.serverId as string),
         name: state.apply((s) => s?.name as string),

@@ -322,14 +322,58 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       const rosterStarted = events.find((e) => e.kind === "started" && e.type.endsWith(":FleetRoster"))!.at;
       const created = events.find((e) => e.kind === "created" && e.type === FLEET_TYPE)!.at;
       expect(rosterStarted).toBeGreaterThanOrEqual(created);
-      // Waiting cost a few requests for the whole fleet, not a poll per server.
+      // Waiting cost a few requests for the whole fleet (the roster's watcher and the program's), not a poll per server.
       const byRoute = (await env.control.stats()).requests.byRoute;
       const reads = ["GET /v1/game-servers/events", "GET /v1/game-servers", "GET /v1/game-servers/:id"].map((r) => byRoute[r] ?? 0);
-      expect(reads.reduce((a, b) => a + b)).toBeLessThan(20);
+      expect(reads.reduce((a, b) => a + b)).toBeLessThan(40);
       expect(byRoute["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
     } finally {
       await run.destroy();
     }
     expect((await env.client.gameServers.list()).total).toBe(0);
+  });
+
+  it("knows each server's address when that server runs: a queued server holds back only its own", async () => {
+    await env.control.config({ capacity: { "eu-west-1": 0 }, queueIntervalMs: 100, maxAllocationAttempts: 100 });
+    const known: Record<string, number> = {};
+    const start = Date.now();
+    // Capacity for the queued server arrives a while after the other one ran.
+    const arrives = setTimeout(() => void env.control.config({ capacity: { "eu-west-1": 5 } }), 1_500);
+    const run = await runOffline({
+      program: () => {
+        const fleet = new GameServerFleet("cup", {
+          defaults: { gameType: "cs2", configuration: CONFIGURATION },
+          servers: { first: { region: "eu-central-1" }, queued: { region: "eu-west-1" } },
+        });
+        for (const key of ["first", "queued"]) {
+          fleet.roster[key]!.connectUrl.apply((url) => {
+            known[key] ??= Date.now();
+            return url;
+          });
+        }
+        return { roster: fleet.roster };
+      },
+      cwd: ROOT,
+      apiUrl: env.emulator.url,
+      apiKey: env.emulator.apiKey,
+      pollIntervalMs: 50,
+    }).finally(() => clearTimeout(arrives));
+    try {
+      const ranAt = new Map<string, number>();
+      for (const e of (await env.client.gameServers.events({ since: new Date(start - 1) })).events) {
+        if (e.eventType === "provisioning_completed") ranAt.set(e.serverId, Date.parse(e.createdAt));
+      }
+      const live = (await env.client.gameServers.list()).items;
+      const byKey = (key: string) => live.find((s) => s.name.startsWith(`cup-${key}-`))!;
+      // The first server's address was known before the queued one ran, not when the fleet was done...
+      expect(known.first).toBeLessThan(ranAt.get(byKey("queued").id)!);
+      expect(known.queued).toBeGreaterThanOrEqual(ranAt.get(byKey("queued").id)!);
+      // ...and both are the API's real addresses.
+      const roster = run.outputs.roster as Record<string, { connectUrl: string }>;
+      expect(roster.first!.connectUrl).toBe(byKey("first").connectUrl);
+      expect(roster.queued!.connectUrl).toBe(byKey("queued").connectUrl);
+    } finally {
+      await run.destroy();
+    }
   });
 });

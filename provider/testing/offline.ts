@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServersClient, NotFoundError } from "../../sdk/index.js";
+import { stopWatching } from "../fleet-addresses.js";
 import { unpackAll } from "../fleet-pack.js";
 import { HostError, ProviderHost } from "./provider-host.js";
 
@@ -200,12 +201,14 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   };
 
   try {
-    const configured = host.configure({
+    // Stack config: the provider and the program both see it, as under `pulumi up`.
+    const providerConfig: Record<string, string> = {
       "gameservers:apiKey": options.apiKey,
       "gameservers:apiUrl": options.apiUrl,
       "gameservers:consoleApiUrl": options.consoleApiUrl ?? options.apiUrl,
       ...(options.pollIntervalMs === null ? {} : { "gameservers:pollIntervalMs": String(options.pollIntervalMs ?? 200) }),
-    });
+    };
+    const configured = host.configure(providerConfig);
     configured.catch(() => undefined);
     const project = options.project ?? "offline";
     await pulumi.runtime.setMocks(
@@ -256,10 +259,10 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
     // run, not once per resource (mocks reset that option).
     pulumiState.getStore().settings.options.cacheDynamicProviders = true;
     const config = Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k.includes(":") ? k : `${project}:${k}`, v]));
-    pulumi.runtime.setAllConfig(
-      config,
-      (options.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${project}:${k}`)),
-    );
+    pulumi.runtime.setAllConfig({ ...config, ...providerConfig }, [
+      ...(options.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${project}:${k}`)),
+      "gameservers:apiKey",
+    ]);
 
     const exported = await Promise.race([loadProgram(options.program, programPath), failed]);
     await Promise.race([configured, failed]);
@@ -293,6 +296,8 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
+    // The program's own watches of its fleets' servers end with the run.
+    stopWatching();
   }
 }
 

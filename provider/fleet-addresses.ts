@@ -1,0 +1,88 @@
+/**
+ * Each fleet server's address in the program as soon as that server runs.
+ *
+ * The fleet's FleetRoster resource waits for every server in the provider host, and `pulumi up`
+ * waits for it. But a resource's outputs reach the program only when its whole operation ends,
+ * so through the roster alone a server that ran first would wait for the last one (five seconds
+ * and more when half a fleet is queued). So while the roster waits, the program watches the
+ * same servers itself, read-only, and settles each `fleet.roster[key]` address the moment the
+ * API confirms that server running; a resource that depends on one server's address can start
+ * then. Whatever the program did not see running (failed, stopped, gone, not watched, or the
+ * roster finished first) takes the roster's value. Nothing is watched in preview.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type GameServer, GameServersClient } from "../sdk/index.js";
+import { readSettings } from "./core.js";
+import { Watcher } from "./watcher.js";
+
+/** The program's own client and watcher, shared by every fleet of the program, open while any watch runs. */
+interface Connection {
+  settings: string;
+  client: GameServersClient;
+  watcher: Watcher;
+  watches: number;
+}
+
+let connection: Connection | undefined;
+/** Ends every watch of the program (the offline runner's end, a test's). */
+let everything = new AbortController();
+
+/**
+ * The server once the API confirms it running; undefined when it ended otherwise, could not be
+ * watched (no API key in the program's config), or `signal` ended the watch first. Never throws.
+ */
+export async function whenRunning(serverId: string, deadline: number, signal: AbortSignal): Promise<GameServer | undefined> {
+  const c = open();
+  if (!c) return undefined;
+  c.watches++;
+  try {
+    const outcome = await c.watcher.wait(serverId, { deadline, signal: AbortSignal.any([signal, everything.signal]) });
+    return outcome.kind === "running" ? outcome.server : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (--c.watches === 0) {
+      if (connection === c) connection = undefined;
+      // Closing waits for requests in flight; the watcher's loop ends at its next turn.
+      void c.client.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Ends every watch in progress: each address then takes the roster's value. */
+export function stopWatching(): void {
+  everything.abort(new Error("stopped"));
+  everything = new AbortController();
+}
+
+/** Settles with the output's value, or `undefined` when it fails; never for an output that stays unknown. */
+export function settledValue<T>(o: pulumi.Output<T>): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    pulumi
+      .recover(o as pulumi.Output<T | undefined>, () => undefined)
+      .apply((value) => {
+        resolve(value);
+        return value;
+      });
+  });
+}
+
+function open(): Connection | undefined {
+  let settings: ReturnType<typeof readSettings>;
+  try {
+    settings = readSettings((key) => pulumi.runtime.getConfig(`gameservers:${key}`));
+  } catch {
+    return undefined; // a bad setting: the provider reports it
+  }
+  if (!settings.apiKey) return undefined;
+  const key = JSON.stringify(settings);
+  if (connection?.settings === key) return connection;
+  const client = new GameServersClient({
+    apiKey: settings.apiKey,
+    baseUrl: settings.apiUrl,
+    consoleBaseUrl: settings.consoleApiUrl,
+    timeout: settings.requestTimeoutMs,
+  });
+  connection = { settings: key, client, watcher: new Watcher(client, settings.pollIntervalMs), watches: 0 };
+  return connection;
+}
