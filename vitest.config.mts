@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
+    setupFiles: ["./test/helpers/journal-per-file.ts"],
     server: {
       deps: {
         // The built package (reached through its self-link) is loaded by node itself, as users
