@@ -1,14 +1,15 @@
 /**
  * Each fleet server's address in the program as soon as that server runs.
  *
- * The fleet's FleetRoster resource waits for every server in the provider host, and `pulumi up`
- * waits for it. But a resource's outputs reach the program only when its whole operation ends,
- * so through the roster alone a server that ran first would wait for the last one (five seconds
- * and more when half a fleet is queued). So while the roster waits, the program watches the
- * same servers itself, read-only, and settles each `fleet.roster[key]` address the moment the
- * API confirms that server running; a resource that depends on one server's address can start
- * then. Whatever the program did not see running (failed, stopped, gone, not watched, or the
- * roster finished first) takes the roster's value. Nothing is watched in preview.
+ * A resource's outputs reach the program only when its whole operation ends, so through the
+ * fleet's FleetRoster alone a server that ran first would wait for the last one (five seconds
+ * and more when half a fleet is queued). So once the fleet's servers are created, the program
+ * watches them itself, read-only, and settles each `fleet.roster[key]` address the moment the
+ * API confirms that server running: a resource that depends on one server's address can start
+ * then. The roster resource starts when every watch has ended, and mostly confirms what the
+ * program saw with one read. A server the program did not see running (failed, stopped, gone,
+ * timed out, or no API key in the program's config) takes the roster's value, and the roster
+ * waits for it as before. Nothing is watched in preview.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type GameServer, GameServersClient } from "../sdk/index.js";
@@ -29,14 +30,14 @@ let everything = new AbortController();
 
 /**
  * The server once the API confirms it running; undefined when it ended otherwise, could not be
- * watched (no API key in the program's config), or `signal` ended the watch first. Never throws.
+ * watched (no API key in the program's config), or {@link stopWatching} ended it. Never throws.
  */
-export async function whenRunning(serverId: string, deadline: number, signal: AbortSignal): Promise<GameServer | undefined> {
+export async function whenRunning(serverId: string, deadline: number): Promise<GameServer | undefined> {
   const c = open();
   if (!c) return undefined;
   c.watches++;
   try {
-    const outcome = await c.watcher.wait(serverId, { deadline, signal: AbortSignal.any([signal, everything.signal]) });
+    const outcome = await c.watcher.wait(serverId, { deadline, signal: everything.signal });
     return outcome.kind === "running" ? outcome.server : undefined;
   } catch {
     return undefined;

@@ -10,9 +10,10 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { GameServer } from "../sdk/index.js";
 import { schemas } from "../sdk/index.js";
+import { TERMINAL_STATUSES } from "../sdk/schemas/index.js";
 import { connect, log } from "./core.js";
 import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
-import type { WaitOutcome } from "./watcher.js";
+import type { WaitOutcome, Watcher } from "./watcher.js";
 
 export { configure } from "./core.js";
 
@@ -30,6 +31,11 @@ const RosterInputs = z.strictObject({
     }),
   ),
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
+  /**
+   * The fleet's deadline as its program set it (ISO 8601): the wait ends at the earlier of this
+   * and `readyTimeoutSeconds` from its start. Not compared by diff (it moves every run).
+   */
+  waitUntil: z.iso.datetime().optional(),
 });
 type RosterInputs = z.infer<typeof RosterInputs>;
 
@@ -120,27 +126,41 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   const inputs = parseRoster(raw);
   const { watcher } = connect();
   const label = `GameServerFleet "${inputs.fleet}"`;
+  const started = Date.now();
   const timeoutSeconds = inputs.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
-  const deadline = Date.now() + timeoutSeconds * 1000;
+  const deadline = Math.min(started + timeoutSeconds * 1000, inputs.waitUntil ? Date.parse(inputs.waitUntil) : Number.POSITIVE_INFINITY);
+  // Said of a server that timed out.
+  const until =
+    deadline < started + timeoutSeconds * 1000
+      ? `at the fleet's deadline (readyTimeoutSeconds ${timeoutSeconds}, counted from the program's start)`
+      : `after ${timeoutSeconds} s`;
   const entries = Object.entries(inputs.servers);
   const waited = entries.filter(([, s]) => s.wait !== false);
-  const started = Date.now();
   let running = 0;
   let lastProgress = started;
-  if (waited.length > 0)
-    log(label, `waiting for ${waited.length} server${waited.length === 1 ? "" : "s"} to run (up to ${timeoutSeconds} s)`);
+  // Read them all first: servers the program already saw running (see fleet-addresses.ts), or
+  // that ran before this update, need no wait.
+  const current = waited.length > 0 ? await readNow(watcher, waited) : new Map<string, GameServer | "gone">();
+  const pending = waited.filter(([, s]) => settled(current.get(s.serverId)) === undefined);
+  if (pending.length > 0)
+    log(
+      label,
+      `waiting for ${pending.length} server${pending.length === 1 ? "" : "s"} to run (up to ${Math.ceil((deadline - started) / 1000)} s)`,
+    );
 
   const outcomes = new Map<string, WaitOutcome>();
   await Promise.all(
     waited.map(async ([key, s]) => {
-      const outcome = await watcher.wait(s.serverId, {
-        deadline,
-        onChange: (server, previous) => {
-          if (previous !== undefined && server.lastAllocationError && server.status !== "running") {
-            log(label, `${key} (${server.id}): ${previous} -> ${server.status}: ${server.lastAllocationError}`);
-          }
-        },
-      });
+      const outcome =
+        settled(current.get(s.serverId)) ??
+        (await watcher.wait(s.serverId, {
+          deadline,
+          onChange: (server, previous) => {
+            if (previous !== undefined && server.lastAllocationError && server.status !== "running") {
+              log(label, `${key} (${server.id}): ${previous} -> ${server.status}: ${server.lastAllocationError}`);
+            }
+          },
+        }));
       outcomes.set(key, outcome);
       if (outcome.kind === "running") running++;
       const now = Date.now();
@@ -180,9 +200,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
         break;
       case "timeout":
         servers[key] = outcome.server ? rosterEntry(outcome.server) : unknownServer(s.serverId);
-        problems.push(
-          `${key} (${s.serverId}) is still ${outcome.lastStatus} after ${timeoutSeconds} s; the next \`pulumi up\` waits again`,
-        );
+        problems.push(`${key} (${s.serverId}) is still ${outcome.lastStatus} ${until}; the next \`pulumi up\` waits again`);
         break;
     }
   }
@@ -197,6 +215,24 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   return outs;
 }
 
+/** The waited servers as the API has them now; none when that read fails (the waits then read again). */
+async function readNow(watcher: Watcher, waited: [string, { serverId: string }][]): Promise<Map<string, GameServer | "gone">> {
+  try {
+    return await watcher.readAll(waited.map(([, s]) => s.serverId));
+  } catch {
+    return new Map();
+  }
+}
+
+/** How the wait for a server seen this way ends without waiting, if it does: running, failed or gone. */
+function settled(server: GameServer | "gone" | undefined): WaitOutcome | undefined {
+  if (server === undefined) return undefined;
+  if (server === "gone" || server.deletedAt !== null) return { kind: "gone" };
+  if (server.status === "running") return { kind: "running", server };
+  if (TERMINAL_STATUSES.includes(server.status)) return { kind: "failed", server };
+  return undefined;
+}
+
 function parseRoster(raw: Props): RosterInputs {
   const { __provider: _, servers: _s, readyAt: _r, ...rest } = raw;
   // Outputs carry the roster too: read the inputs' shape back from `servers`' ids.
@@ -208,6 +244,7 @@ function parseRoster(raw: Props): RosterInputs {
     fleet: typeof rest.fleet === "string" ? rest.fleet : "?",
     servers,
     readyTimeoutSeconds: typeof rest.readyTimeoutSeconds === "number" ? rest.readyTimeoutSeconds : undefined,
+    waitUntil: typeof rest.waitUntil === "string" && !Number.isNaN(Date.parse(rest.waitUntil)) ? rest.waitUntil : undefined,
   };
 }
 

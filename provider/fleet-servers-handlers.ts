@@ -166,7 +166,7 @@ export async function create(packed: Props): Promise<{ id: string; outs: Props }
   const raw = whole(packed);
   const id = `fleet-${randomBytes(6).toString("hex")}`;
   const fleet = parseFleet(raw);
-  const outcomes = await eachServer(Object.keys(fleet.servers), (key) => createServer(raw, fleet, key));
+  const outcomes = await eachServer(Object.keys(fleet.servers), (key) => createServer(raw, fleet, key), progress(fleet.fleet, "created"));
   return { id, outs: finish(id, raw, fleet, outcomes, new Map(), "created") };
 }
 
@@ -177,12 +177,13 @@ export async function update(id: string, packedOlds: Props, packedNews: Props): 
   const previous = stateOf(olds);
   // Removed servers go first: a fixed name one of them carried is free before another takes it.
   const removed = p.delete.filter((key) => previous.has(key));
-  const outcomes = await eachServer(removed, (key) => deleteServer(previous.get(key)!));
+  const outcomes = await eachServer(removed, (key) => deleteServer(previous.get(key)!), progress(fleet.fleet, "deleted"));
   const work = new Map<string, () => Promise<Outcome>>();
   for (const key of p.create) work.set(key, () => createServer(news, fleet, key));
   for (const key of p.update.keys()) work.set(key, () => updateServer(news, fleet, key, previous.get(key)!));
   for (const key of p.replace.keys()) work.set(key, () => replaceServer(news, fleet, key, previous.get(key)!));
-  for (const [key, o] of await eachServer([...work.keys()], (key) => work.get(key)!())) outcomes.set(key, o);
+  const steps = await eachServer([...work.keys()], (key) => work.get(key)!(), progress(fleet.fleet, "done"));
+  for (const [key, o] of steps) outcomes.set(key, o);
   // Servers no step touched keep their state as it was.
   for (const [key, kept] of previous) if (!work.has(key) && key in fleet.servers) outcomes.set(key, { kind: "ok", ...kept });
   return { outs: finish(id, news, fleet, outcomes, previous, "updated") };
@@ -192,7 +193,7 @@ export async function del(_id: string, packed: Props): Promise<void> {
   const props = whole(packed);
   const label = labelOf(props.fleet);
   const previous = stateOf(props);
-  const outcomes = await eachServer([...previous.keys()], (key) => deleteServer(previous.get(key)!));
+  const outcomes = await eachServer([...previous.keys()], (key) => deleteServer(previous.get(key)!), progress(props.fleet, "deleted"));
   const failed = [...outcomes].filter(([, o]) => o.kind === "failed") as [string, Extract<Outcome, { kind: "failed" }>][];
   if (failed.length > 0) {
     // The resource stays in the state; deleting the deleted ones again is a no-op.
@@ -280,7 +281,7 @@ function stateOf(props: Props): Map<string, { id: string; outs: Props }> {
 async function createServer(props: Props, fleet: Fleet, key: string): Promise<Outcome> {
   const raw = serverInputs(props, key, fleet.servers[key]!);
   try {
-    const { id, outs } = await server.create(raw, { keepJournal: true });
+    const { id, outs } = await server.create(raw, { keepJournal: true, quiet: true });
     return { kind: "ok", id, outs, journal: raw };
   } catch (error) {
     // A create whose interrupted predecessor could not be looked up keeps its entry for the next run.
@@ -291,7 +292,7 @@ async function createServer(props: Props, fleet: Fleet, key: string): Promise<Ou
 
 async function updateServer(props: Props, fleet: Fleet, key: string, old: { id: string; outs: Props }): Promise<Outcome> {
   try {
-    const { outs } = await server.update(old.id, old.outs, serverInputs(props, key, fleet.servers[key]!));
+    const { outs } = await server.update(old.id, old.outs, serverInputs(props, key, fleet.servers[key]!), { quiet: true });
     return { kind: "ok", id: old.id, outs };
   } catch (error) {
     return failure(error, old);
@@ -338,7 +339,7 @@ async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id:
 
 async function deleteServer(old: { id: string; outs: Props }): Promise<Outcome> {
   try {
-    await server.delete(old.id, old.outs);
+    await server.delete(old.id, old.outs, { quiet: true });
     return { kind: "gone" };
   } catch (error) {
     return { kind: "failed", error: error as Error, kept: old };
@@ -409,9 +410,26 @@ function parseFleet(raw: Props): Fleet {
   };
 }
 
-/** Runs `step` for every key, at most {@link IN_FLIGHT} at once; never rejects. */
-async function eachServer(keys: string[], step: (key: string) => Promise<Outcome>): Promise<Map<string, Outcome>> {
+/** How often a fleet's step that is still sending prints how far it got. @default 5000 ms */
+const PROGRESS_EVERY_MS = 5_000;
+
+/** A progress line for {@link eachServer}: `GameServerFleet "cup": 250/500 servers created (5 s)`. */
+function progress(fleet: unknown, verb: string): (done: number, of: number, elapsedMs: number) => void {
+  return (done, of, elapsedMs) => log(labelOf(fleet), `${done}/${of} servers ${verb} (${Math.round(elapsedMs / 1000)} s)`);
+}
+
+/**
+ * Runs `step` for every key, at most {@link IN_FLIGHT} at once, reporting every
+ * {@link PROGRESS_EVERY_MS} while it lasts (a rate limit spreads 500 creates over 10 s); never rejects.
+ */
+async function eachServer(
+  keys: string[],
+  step: (key: string) => Promise<Outcome>,
+  report?: (done: number, of: number, elapsedMs: number) => void,
+): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
+  const started = Date.now();
+  const timer = report ? setInterval(() => report(outcomes.size, keys.length, Date.now() - started), PROGRESS_EVERY_MS) : undefined;
   let next = 0;
   const worker = async () => {
     while (next < keys.length) {
@@ -423,7 +441,11 @@ async function eachServer(keys: string[], step: (key: string) => Promise<Outcome
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, keys.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, keys.length) }, worker));
+  } finally {
+    clearInterval(timer);
+  }
   return outcomes;
 }
 

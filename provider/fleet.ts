@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { GameServer } from "../sdk/index.js";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import { settledValue, whenRunning } from "./fleet-addresses.js";
 import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
@@ -140,30 +141,41 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       }
       return out;
     });
-    this.ready = new FleetRoster(`${name}-roster`, { fleet: name, servers: waits, readyTimeoutSeconds }, { parent: this });
-    this.servers = {};
-    this.roster = {};
     const states = pulumi
       .all([this.members.common, this.members.servers])
       .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>);
-    // Each address settles when its own server runs, ahead of the roster (see fleet-addresses.ts);
-    // watching ends when the roster's operation does.
-    const watching = new AbortController();
-    const early = !pulumi.runtime.isDryRun();
-    if (early) void settledValue(this.ready.urn).then(() => watching.abort(new Error("the roster is done")));
+    // While the servers start, the program watches each one itself (see fleet-addresses.ts) and
+    // knows its address the moment it runs; the roster starts when every watch has ended, so it
+    // mostly confirms what the program saw. Nothing is watched in preview.
+    const watch = !pulumi.runtime.isDryRun();
     const deadline = Date.now() + readyTimeoutSeconds * 1000;
+    const watched: Record<string, pulumi.Output<GameServer | undefined>> = {};
+    for (const key of keys) {
+      if (!watch || noWait.has(key)) continue;
+      watched[key] = states.apply(async (servers) => {
+        const serverId = servers[key]?.serverId;
+        return typeof serverId === "string" ? whenRunning(serverId, deadline) : undefined;
+      });
+    }
+    const rosterServers = watch ? pulumi.all([waits, pulumi.all(Object.values(watched))]).apply(([w]) => w) : waits;
+    this.ready = new FleetRoster(
+      `${name}-roster`,
+      { fleet: name, servers: rosterServers, readyTimeoutSeconds, waitUntil: new Date(deadline).toISOString() },
+      { parent: this },
+    );
+    this.servers = {};
+    this.roster = {};
     for (const key of keys) {
       const state = states.apply((servers) => servers[key]);
       const secret = this.members.passwords.apply((all) => all?.[key]);
       const rostered = this.ready.servers.apply((servers) => servers[key]);
       // Depends on the servers' resource only: a resource that needs this address starts as soon as it is known.
-      const entry =
-        early && !noWait.has(key)
-          ? state.apply(async (s): Promise<Pick<RosterServer, "ip" | "port" | "connectUrl"> | undefined> => {
-              const server = typeof s?.serverId === "string" ? await whenRunning(s.serverId, deadline, watching.signal) : undefined;
-              return server ?? (await settledValue(rostered));
-            })
-          : rostered;
+      const seen = watched[key];
+      const entry = seen
+        ? seen.apply(
+            async (server): Promise<Pick<RosterServer, "ip" | "port" | "connectUrl"> | undefined> => server ?? settledValue(rostered),
+          )
+        : rostered;
       const member: FleetMember = {
         serverId: state.apply((s) => s?.serverId as string),
         name: state.apply((s) => s?.name as string),
@@ -265,6 +277,8 @@ export interface FleetRosterArgs {
   servers: pulumi.Input<Record<string, pulumi.Input<{ serverId: pulumi.Input<string>; wait?: boolean }>>>;
   /** How long to wait for every server to run, in seconds. @default 600 */
   readyTimeoutSeconds?: pulumi.Input<number>;
+  /** Wait no later than this (ISO 8601), if it comes first: the fleet's deadline, counted from its program's start. */
+  waitUntil?: pulumi.Input<string>;
 }
 
 /**

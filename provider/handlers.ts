@@ -83,11 +83,20 @@ const journal = new Journal();
 /** How long after its POST an interrupted create's server may still appear. */
 const LANDING_MS = 5_000;
 
+/** How a fleet calls a server's step: it reports the routine outcome itself, once for all its servers. */
+export interface StepOptions {
+  /** Print no line for a routine outcome (created, updated, deleted); anything unusual is still printed. */
+  quiet?: boolean;
+}
+
 /**
  * @param options.keepJournal leave the journal entry for the caller to remove with
  *   {@link forgetCreate} once the engine has the outcome (a fleet hands back all its servers at once)
  */
-export async function create(raw: Props, options: { keepJournal?: boolean } = {}): Promise<{ id: string; outs: ProviderOutputs }> {
+export async function create(
+  raw: Props,
+  options: StepOptions & { keepJournal?: boolean } = {},
+): Promise<{ id: string; outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
   const { client } = connect();
   const label = labelOf(inputs.name);
@@ -99,7 +108,7 @@ export async function create(raw: Props, options: { keepJournal?: boolean } = {}
       : await createExactlyOnce(client, inputs, raw, label);
     const { server } = made;
     if (server.status === "running" || !inputs.waitForRunning) {
-      log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
+      if (!options.quiet) log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
       if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
       return { id: server.id, outs: toOutputs(server, inputs) };
     }
@@ -475,7 +484,7 @@ function goneFromState(props: Props, id: string, why: string) {
   return { id: "", props: {} };
 }
 
-export async function update(id: string, olds: Props, news: Props): Promise<{ outs: ProviderOutputs }> {
+export async function update(id: string, olds: Props, news: Props, step: StepOptions = {}): Promise<{ outs: ProviderOutputs }> {
   const inputs = parseInputs(news);
   const { client } = connect();
   const { updates } = diffInputs(olds, news);
@@ -500,7 +509,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
     }
   }
   const server = changed.length > 0 ? await client.gameServers.update(id, patch, options) : await client.gameServers.get(id, options);
-  if (changed.length > 0) log(label, `updated ${changed.join(", ")}`);
+  if (changed.length > 0 && !step.quiet) log(label, `updated ${changed.join(", ")}`);
   if (server.deletedAt !== null) {
     throw new Error(`${label} was deleted outside Pulumi: run \`pulumi refresh\`, then \`pulumi up\` creates it again`);
   }
@@ -515,16 +524,16 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   return { outs: await settle(outcome, server, inputs, news, "update") };
 }
 
-export async function del(id: string, props: Props): Promise<void> {
+export async function del(id: string, props: Props, options: StepOptions = {}): Promise<void> {
   const { client } = connect();
   if (id.startsWith(UNRESOLVED_PREFIX)) return deleteUnresolved(client, props);
   try {
     await client.gameServers.delete(id, callOptions(parseInputs(props)));
-    log(labelOf(props.name, id), "deleted");
+    if (!options.quiet) log(labelOf(props.name, id), "deleted");
   } catch (error) {
     // Already gone is success: delete must be idempotent.
     if (!(error instanceof NotFoundError)) throw error;
-    log(labelOf(props.name, id), "already deleted");
+    if (!options.quiet) log(labelOf(props.name, id), "already deleted");
   }
 }
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
+import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
 import { HostError, type ProviderHost, ROOT, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
@@ -75,6 +75,11 @@ class Stack {
   }
 }
 
+/** The host printed `text` (a line can arrive just after the call's answer). */
+async function expectPrinted(host: ProviderHost, text: string): Promise<void> {
+  expect(await host.outputWith(text)).toContain(text);
+}
+
 const requests = async (env: ReturnType<typeof useEmulator>) => (await env.control.stats()).requests.byRoute;
 /** Requests per route between two snapshots, the routes that moved only. */
 function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
@@ -115,7 +120,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     before = await requests(env);
     expect(await stack.up(await declare(definition({ ...three, d: {} })))).toBe("update");
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1 });
-    expect(fixture.host.output).toContain('GameServerFleet "cup": creates d; every other server is left alone');
+    await expectPrinted(fixture.host, 'GameServerFleet "cup": creates d; every other server is left alone');
     expect(ids(["a", "c"])).toEqual([idA, idC]);
 
     // Remove b: only b is deleted.
@@ -131,7 +136,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     before = await requests(env);
     expect(await stack.up(await declare(definition(withoutB, 18)))).toBe("update");
     expect(delta(before, await requests(env))).toEqual({ [PATCH]: 2 });
-    expect(fixture.host.output).toContain("updates a (configuration), d (configuration)");
+    await expectPrinted(fixture.host, "updates a (configuration), d (configuration)");
     const byId = new Map((await env.client.gameServers.list()).items.map((s) => [s.id, s]));
     expect(ids(["a", "c", "d"]).map((id) => byId.get(id as string)!.configuration.freezeTime)).toEqual([18, 20, 18]);
 
@@ -141,7 +146,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     const moved = definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18);
     expect(await stack.up(await declare(moved))).toBe("update");
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
-    expect(fixture.host.output).toContain("replaces c (region)");
+    await expectPrinted(fixture.host, "replaces c (region)");
     expect(stack.server("c").region).toBe("eu-west-1");
     expect(stack.server("c").serverId).not.toBe(idC);
     expect(stack.server("a").serverId).toBe(idA);
@@ -206,7 +211,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     const { inputs } = await fixture.host.check("cup-servers", stack.inputs, { ...(await declare(withPassword)), passwords: UNKNOWN });
     fixture.host.output = "";
     expect((await fixture.host.diff("cup-servers", stack.id!, stack.outs, inputs)).changes).toBe("some");
-    expect(fixture.host.output).toContain("updates a (rconPassword, serverPassword)");
+    await expectPrinted(fixture.host, "updates a (rconPassword, serverPassword)");
     expect(fixture.host.output).not.toContain("replaces");
     await fixture.host.delete("cup-servers", stack.id!, stack.outs);
   });
@@ -230,7 +235,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     fixture.host.output = "";
     const inState = { ...outs, servers: { b } };
     expect((await fixture.host.diff("cup-servers", "fleet-1", inState, checked.inputs)).changes).toBe("some");
-    expect(fixture.host.output).toContain("updates b (not known yet)");
+    await expectPrinted(fixture.host, "updates b (not known yet)");
     expect((await env.control.stats()).requests.total).toBe(requestsBefore);
   });
 
@@ -285,12 +290,20 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
 
   it("creates every server in one operation, then one roster resource waits for all and carries real addresses", async () => {
     const events: OfflineResourceEvent[] = [];
+    const lines: string[] = [];
+    const known: Record<string, number> = {};
     const run = await runOffline({
       program: () => {
         const fleet = new GameServerFleet("cup", {
           defaults: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION },
           count: 12,
         });
+        for (const [key, entry] of Object.entries(fleet.roster)) {
+          entry.connectUrl.apply((url) => {
+            known[key] ??= Date.now();
+            return url;
+          });
+        }
         return { roster: fleet.roster, readyAt: fleet.ready.readyAt };
       },
       cwd: ROOT,
@@ -300,6 +313,7 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       // Two slots, as a tiny engine: twelve servers that each waited 400 ms would take 2.4 s.
       parallel: 2,
       onResource: (e) => events.push(e),
+      log: (line) => lines.push(line),
     });
     try {
       // One resource holds the twelve servers...
@@ -322,15 +336,57 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       const rosterStarted = events.find((e) => e.kind === "started" && e.type.endsWith(":FleetRoster"))!.at;
       const created = events.find((e) => e.kind === "created" && e.type === FLEET_TYPE)!.at;
       expect(rosterStarted).toBeGreaterThanOrEqual(created);
-      // Waiting cost a few requests for the whole fleet (the roster's watcher and the program's), not a poll per server.
+      // The program watched the servers, and the roster started once it had seen every one run...
+      expect(rosterStarted).toBeGreaterThanOrEqual(Math.max(...Object.values(known)));
+      expect(Object.keys(known)).toHaveLength(12);
+      // ...so waiting cost a few requests for the whole fleet, not a poll per server.
       const byRoute = (await env.control.stats()).requests.byRoute;
       const reads = ["GET /v1/game-servers/events", "GET /v1/game-servers", "GET /v1/game-servers/:id"].map((r) => byRoute[r] ?? 0);
-      expect(reads.reduce((a, b) => a + b)).toBeLessThan(40);
+      expect(reads.reduce((a, b) => a + b)).toBeLessThan(36);
       expect(byRoute["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
+      // The run says what the fleet did, not one line per server.
+      expect(lines.filter((l) => l.includes('GameServer "'))).toEqual([]);
+      expect(lines).toContainEqual(expect.stringContaining('GameServerFleet "cup": 12 servers created'));
     } finally {
       await run.destroy();
     }
     expect((await env.client.gameServers.list()).total).toBe(0);
+  });
+
+  it("watches nothing in preview: each address is the roster's", async () => {
+    const server = await env.client.gameServers.create(cs2("cup-a"));
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          const state: Props = { ...a.inputs };
+          if (a.type === FLEET_TYPE) state.servers = { a: { id: server.id, serverId: server.id, name: "cup-a", status: "pending" } };
+          if (a.type.endsWith(":FleetRoster"))
+            state.servers = { a: { serverId: server.id, connectUrl: "steam://connect/as-the-roster-has-it" } };
+          return { id: `${a.name}_id`, state };
+        },
+        call: (a) => a.inputs,
+      },
+      "fleet",
+      "test",
+      true,
+    );
+    pulumi.runtime.setAllConfig({ "gameservers:apiKey": env.emulator.apiKey, "gameservers:apiUrl": env.emulator.url }, [
+      "gameservers:apiKey",
+    ]);
+    try {
+      const before = (await env.control.stats()).requests.total;
+      const fleet = new GameServerFleet("cup", {
+        defaults: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION },
+        servers: { a: {} },
+      });
+      const url = await new Promise((resolve) => fleet.roster.a!.connectUrl.apply(resolve));
+      await waitForRPCs();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(url).toBe("steam://connect/as-the-roster-has-it");
+      expect((await env.control.stats()).requests.total).toBe(before);
+    } finally {
+      pulumi.runtime.setAllConfig({}, []);
+    }
   });
 
   it("knows each server's address when that server runs: a queued server holds back only its own", async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
+import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
 import { HostError, ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
@@ -340,6 +340,43 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     const { outs } = await creating;
     expect(outs.status).toBe("running");
     expect(fixture.host.output).not.toMatch(/UND_ERR_DESTROYED|destroyed/i);
+  });
+
+  it("a fleet's roster confirms servers already running with one read, and ends its wait at the program's deadline", async () => {
+    await env.control.config({ capacity: { "eu-west-1": 0 }, queueIntervalMs: 3_600_000 });
+    const client = env.clientWith(env.emulator.apiKey);
+    const ready = await client.gameServers.create(cs2("ready"));
+    const stuck = await client.gameServers.create(cs2("stuck", "eu-west-1"));
+    await env.control.tick();
+    const roster = await serializedProvider(ROOT, "pulumi-gameservers/roster-provider");
+    const inputs = (servers: Record<string, { serverId: string }>, waitUntil: string) => ({
+      fleet: "f",
+      servers,
+      readyTimeoutSeconds: 600,
+      waitUntil,
+      __provider: roster,
+    });
+    const before = await env.control.stats();
+    const made = await fixture.host.create(
+      "f-roster",
+      inputs({ ready: { serverId: ready.id } }, new Date(Date.now() + 60_000).toISOString()),
+    );
+    const after = await env.control.stats();
+    expect(after.requests.total - before.requests.total).toBe(1);
+    expect((made.outs.servers as Record<string, { connectUrl: string }>).ready!.connectUrl).toBe(
+      (await client.gameServers.get(ready.id)).connectUrl,
+    );
+    expect(fixture.host.output).not.toMatch(/waiting for/);
+    // A server that will not run in time: the wait ends at waitUntil, not 600 s later.
+    const started = Date.now();
+    const error = await fixture.host
+      .create("f-roster-2", inputs({ stuck: { serverId: stuck.id } }, new Date(Date.now() + 500).toISOString()))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostError);
+    expect((error as HostError).message).toMatch(
+      /stuck \(srv_[\w-]+\) is still pending at the fleet's deadline \(readyTimeoutSeconds 600, counted from the program's start\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("cannot serve a read with neither properties nor inputs, which is what `pulumi import` sends", async () => {

@@ -166,6 +166,8 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   }
   options.signal?.throwIfAborted();
 
+  // The program's config is this run's; the process's own is put back when the run ends.
+  const ownConfig = pulumi.runtime.allConfig();
   // The host starts while the program is built, as the engine starts its provider plugin while
   // the language host runs the program; the first operation waits for it (and for configure).
   const host = ProviderHost.launch(cwd);
@@ -296,8 +298,10 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    // The program's own watches of its fleets' servers end with the run.
+    // The program's own watches of its fleets' servers end with the run, and the API key
+    // leaves the process's environment (Pulumi keeps config in PULUMI_CONFIG).
     stopWatching();
+    pulumi.runtime.setAllConfig(ownConfig, []);
   }
 }
 

@@ -69,6 +69,17 @@ export class ProviderHost {
   private constructor(readonly child: ChildProcess) {}
 
   /**
+   * The output once it holds `text`, or as it is after `timeoutMs`. A line the host printed
+   * during a call can arrive after the call's answer: its stdout and the gRPC socket are not
+   * ordered with each other.
+   */
+  async outputWith(text: string, timeoutMs = 2_000): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    while (!this.output.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    return this.output;
+  }
+
+  /**
    * Starts the host as the engine does: plain node (this process's), `cwd` = the Pulumi project
    * directory, whose node_modules must resolve `pulumi-gameservers`.
    *
