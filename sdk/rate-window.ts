@@ -7,21 +7,25 @@
  * them is not paced: 429s and `Retry-After` still apply.
  */
 
-/** Checked again this often while every request of a new window is out and none has answered. */
-export const UNKNOWN_RESET_POLL_MS = 50;
 /** Sent this long after the window's reset, for the clocks' rounding. */
 const RESET_MARGIN_MS = 5;
-/** Two resets this close are the same window seen through different responses. */
-const SAME_WINDOW_MS = 100;
 
+/**
+ * The API's rate-limit window as this client sees it. Estimates err late: a response's reset is
+ * counted from when it arrived, so a window is never thought to reset before it does, and what
+ * remains of a window only ever goes down until it resets.
+ */
 export class RateWindow {
   #known = false;
   #limit = 0;
   #remaining = 0;
-  /** When the current window resets (epoch ms); Infinity in a window no response has described yet. */
+  /** When the current window resets (epoch ms); a guess until an answer from that window tells. */
   #resetAt = 0;
+  #guessed = false;
   /** When this client last moved to a new window by itself. */
   #windowStartedAt = 0;
+  /** The longest `x-ratelimit-reset-ms` seen: the window's length, as far as this client knows. */
+  #span = 0;
 
   /** Whether the API describes its window, so requests are paced by it. */
   get paced(): boolean {
@@ -34,46 +38,51 @@ export class RateWindow {
    */
   take(now: number): number {
     if (!this.#known) return 0;
-    if (now >= this.#resetAt) {
+    // A reset further away than a whole window means the clock stepped back: start afresh.
+    if (now >= this.#resetAt || this.#resetAt - now > this.#span + RESET_MARGIN_MS) {
       this.#remaining = this.#limit;
-      this.#resetAt = Number.POSITIVE_INFINITY;
+      // Until an answer of the new window tells its reset, a whole window from now. Requests
+      // that get no answer (timeouts, dropped connections) then delay nobody past it.
+      this.#resetAt = now + this.#span;
+      this.#guessed = true;
       this.#windowStartedAt = now;
     }
     if (this.#remaining > 0) {
       this.#remaining--;
       return 0;
     }
-    return this.#resetAt === Number.POSITIVE_INFINITY ? UNKNOWN_RESET_POLL_MS : this.#resetAt - now + RESET_MARGIN_MS;
+    return this.#resetAt - now + RESET_MARGIN_MS;
   }
 
-  /** Learns the window from a response's headers (lowercase names); a response without them stops the pacing. */
-  observe(headers: Record<string, string>, now: number): void {
+  /**
+   * Learns the window from a response (header names in lowercase). A success without the
+   * headers stops the pacing (the API no longer limits); an error without them (a gateway's
+   * 502, a 401) says nothing about the window.
+   */
+  observe(status: number, headers: Record<string, string>, now: number): void {
     const limit = count(headers["x-ratelimit-limit"]);
     const remaining = count(headers["x-ratelimit-remaining"]);
     const resetMs = count(headers["x-ratelimit-reset-ms"]);
     if (limit === undefined || remaining === undefined || resetMs === undefined || limit === 0) {
-      this.#known = false;
+      if (status >= 200 && status < 300) this.#known = false;
       return;
     }
     const resetAt = now + resetMs;
     this.#limit = limit;
+    this.#span = Math.max(this.#span, resetMs);
     if (!this.#known) {
       this.#known = true;
-      this.#remaining = remaining;
+      this.#remaining = status === 429 ? 0 : remaining;
       this.#resetAt = resetAt;
+      this.#guessed = false;
       return;
     }
     // A late answer from a window this client already left says nothing about the current one.
     if (resetAt <= this.#windowStartedAt + RESET_MARGIN_MS) return;
-    if (this.#resetAt === Number.POSITIVE_INFINITY || Math.abs(resetAt - this.#resetAt) < SAME_WINDOW_MS) {
-      // The requests counted here are already counted by the API, or are still on their way to it.
-      this.#remaining = Math.min(this.#remaining, remaining);
-      this.#resetAt = resetAt;
-    } else if (resetAt > this.#resetAt) {
-      // A window this client did not see start (another client of the same key began it).
-      this.#remaining = remaining;
-      this.#resetAt = resetAt;
-    }
+    // Requests counted here are counted by the API too, or still on their way to it.
+    this.#remaining = status === 429 ? 0 : Math.min(this.#remaining, remaining);
+    this.#resetAt = this.#guessed ? resetAt : Math.max(this.#resetAt, resetAt);
+    this.#guessed = false;
   }
 }
 

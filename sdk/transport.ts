@@ -31,7 +31,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /**
    * Until when (a Date or epoch ms) a rate-limited call (429: nothing was processed) keeps
-   * retrying, beyond `maxRetries`. Tie it to the caller's own deadline. @default 60 s from the call
+   * retrying, beyond `maxRetries`. Tie it to the caller's own deadline. A call the client would
+   * hold for the API's rate-limit window past this moment is sent at once instead (a 429 then
+   * ends it). @default 60 s from the call
    */
   deadline?: Date | number;
   /** Extra request headers. `authorization` cannot be overridden here. */
@@ -255,7 +257,7 @@ export class Transport {
       });
       const text = await res.body.text();
       const received = flattenHeaders(res.headers);
-      this.#window.observe(received, this.#config.clock.now());
+      this.#window.observe(res.statusCode, received, this.#config.clock.now());
       const apiDate = received.date ? Date.parse(received.date) : Number.NaN;
       if (!Number.isNaN(apiDate)) this.#apiClockOffsetMs = apiDate - this.#config.clock.now();
       return { status: res.statusCode, headers: received, body: parseJson(text) };

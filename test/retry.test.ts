@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateWindow, UNKNOWN_RESET_POLL_MS } from "../sdk/rate-window.js";
+import { RateWindow } from "../sdk/rate-window.js";
 import { backoffDelay, isIdempotent, parseRetryAfter, shouldRetryStatus, wasNeverSent } from "../sdk/retry.js";
 
 describe("retry policy", () => {
@@ -69,43 +69,64 @@ describe("RateWindow: pacing from the API's rate-limit headers", () => {
     "x-ratelimit-reset-ms": String(resetMs),
   });
 
-  it("paces nothing until the API describes a window, and stops when it no longer does", () => {
+  it("paces nothing until the API describes a window, and stops when a success no longer does", () => {
     const w = new RateWindow();
     for (let i = 0; i < 100; i++) expect(w.take(0)).toBe(0);
-    w.observe(headers(3, 0, 400), 0);
+    w.observe(200, headers(3, 0, 400), 0);
     expect(w.take(10)).toBe(395);
-    w.observe({}, 20);
+    // A gateway's error without the headers says nothing about the window.
+    w.observe(502, {}, 15);
+    expect(w.take(15)).toBe(390);
+    w.observe(200, {}, 20);
     expect(w.take(20)).toBe(0);
     expect(w.paced).toBe(false);
   });
 
   it("spends what remains of the window, waits for its reset, then spends the next window's limit", () => {
     const w = new RateWindow();
-    w.observe(headers(3, 2, 500), 0);
+    w.observe(200, headers(3, 2, 500), 0);
     expect([w.take(1), w.take(2), w.take(3)]).toEqual([0, 0, 505 - 3]);
-    // At the reset: a new window of 3, whose reset no answer has told yet.
-    expect([w.take(500), w.take(501), w.take(502), w.take(503)]).toEqual([0, 0, 0, UNKNOWN_RESET_POLL_MS]);
-    // The first answer of the new window tells its reset; what it says remains never raises our count.
-    w.observe(headers(3, 2, 990), 510);
-    expect(w.take(520)).toBe(1500 + 5 - 520);
+    // At the reset: a new window of 3, whose reset is guessed a whole window (500 ms) away.
+    expect([w.take(500), w.take(501), w.take(502), w.take(503)]).toEqual([0, 0, 0, 1000 + 5 - 503]);
+    // The first answer of the new window tells its reset; what it says remains never raises the count.
+    w.observe(200, headers(3, 2, 490), 510);
+    expect(w.take(520)).toBe(1000 + 5 - 520);
   });
 
-  it("ignores a late answer from a window it already left", () => {
+  it("never waits past a guessed reset for answers that do not come", () => {
     const w = new RateWindow();
-    w.observe(headers(2, 0, 100), 0);
+    w.observe(200, headers(2, 0, 100), 0);
+    // The new window's two requests time out: no answer tells its reset.
+    expect([w.take(100), w.take(100)]).toEqual([0, 0]);
+    expect(w.take(150)).toBe(55);
+    expect(w.take(200)).toBe(0);
+  });
+
+  it("ignores a late answer from a window it left, and never lets an answer raise what remains", () => {
+    const w = new RateWindow();
+    w.observe(200, headers(2, 0, 100), 0);
     expect(w.take(100)).toBe(0);
     // An answer sent just before the old window ended, received after the new one began.
-    w.observe(headers(2, 0, 1), 101);
+    w.observe(200, headers(2, 2, 1), 101);
     expect(w.take(102)).toBe(0);
-    expect(w.take(103)).toBe(UNKNOWN_RESET_POLL_MS);
+    expect(w.take(103)).toBe(200 + 5 - 103);
+    // A slow answer of the same window (its reset looks later) lowers nothing and raises nothing.
+    w.observe(200, headers(2, 1, 150), 110);
+    expect(w.take(111)).toBe(260 + 5 - 111);
   });
 
-  it("follows a window another client of the same key started", () => {
+  it("a 429 empties the window until its reset", () => {
     const w = new RateWindow();
-    w.observe(headers(10, 5, 200), 0);
-    w.observe(headers(10, 8, 1000), 300);
-    expect(w.take(301)).toBe(0);
-    for (let i = 0; i < 7; i++) w.take(302);
-    expect(w.take(303)).toBe(1300 + 5 - 303);
+    w.observe(200, headers(10, 8, 300), 0);
+    w.observe(429, headers(10, 0, 250), 50);
+    expect(w.take(60)).toBe(305 - 60);
+  });
+
+  it("starts afresh when the clock steps back", () => {
+    const w = new RateWindow();
+    w.observe(200, headers(2, 0, 1000), 100_000);
+    expect(w.take(70_000)).toBe(0);
+    expect(w.take(70_001)).toBe(0);
+    expect(w.take(70_002)).toBe(1000 + 5 - 2);
   });
 });
