@@ -4,16 +4,17 @@
  * A resource's outputs reach the program only when its whole operation ends, so through the
  * fleet's FleetRoster alone a server that ran first would wait for the last one (five seconds
  * and more when half a fleet is queued). So once the fleet's servers are created, the program
- * watches them itself, read-only, and settles each `fleet.roster[key]` address the moment the
- * API confirms that server running: a resource that depends on one server's address can start
- * then. The roster resource starts when every watch has ended, and mostly confirms what the
- * program saw with one read. A server the program did not see running (failed, stopped, gone,
- * timed out, or no API key in the program's config) takes the roster's value, and the roster
- * waits for it as before. Nothing is watched in preview.
+ * watches the ones this run created itself (for {@link PROGRAM_WATCH_MS} at most), read-only,
+ * and settles each `fleet.roster[key]` address the moment the API confirms that server running:
+ * a resource that depends on one server's address can start then. The roster resource starts
+ * when every watch has ended, and mostly confirms what the program saw with one read. A server
+ * the program did not see running (failed, stopped, gone, not watched, watched too long, or no
+ * API key in the program's config) takes the roster's value, and the roster waits for it as
+ * before. Nothing is watched in preview.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type GameServer, GameServersClient } from "../sdk/index.js";
-import { readSettings } from "./core.js";
+import { readSettings } from "./settings.js";
 import { Watcher } from "./watcher.js";
 
 /** The program's own client and watcher, shared by every fleet of the program, open while any watch runs. */
@@ -28,17 +29,45 @@ let connection: Connection | undefined;
 /** Ends every watch of the program (the offline runner's end, a test's). */
 let everything = new AbortController();
 
+/** How players reach a server. */
+export type Address = Pick<GameServer, "ip" | "port" | "connectUrl">;
+
 /**
- * The server once the API confirms it running; undefined when it ended otherwise, could not be
- * watched (no API key in the program's config), or {@link stopWatching} ended it. Never throws.
+ * The program watches a server for this long at most; one that takes longer is the roster's to
+ * wait for. It bounds how long the program outlives a deployment that failed elsewhere while it
+ * watched (Pulumi's program ends when nothing is left to run). @default 60000 ms
  */
-export async function whenRunning(serverId: string, deadline: number): Promise<GameServer | undefined> {
+export const PROGRAM_WATCH_MS = 60_000;
+/** A server created this long before the program started counts as created by this run (clocks differ). */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
+const programStartedAt = Date.now();
+
+/**
+ * Whether a server was created by this run (or just before it): only those are watched. The
+ * others ran at an earlier `pulumi up`, and their addresses are the roster's, as preview showed.
+ */
+export function createdThisRun(createdAt: unknown): boolean {
+  const at = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN;
+  return at >= programStartedAt - CLOCK_TOLERANCE_MS;
+}
+
+/**
+ * The server's address once the API confirms it running; undefined when it ended otherwise,
+ * could not be watched (no API key in the program's config), took longer than
+ * {@link PROGRAM_WATCH_MS}, or {@link stopWatching} ended it. Never throws.
+ */
+export async function whenRunning(serverId: string, deadline: number): Promise<Address | undefined> {
   const c = open();
   if (!c) return undefined;
   c.watches++;
   try {
-    const outcome = await c.watcher.wait(serverId, { deadline, signal: everything.signal });
-    return outcome.kind === "running" ? outcome.server : undefined;
+    const outcome = await c.watcher.wait(serverId, {
+      deadline: Math.min(deadline, Date.now() + PROGRAM_WATCH_MS),
+      signal: everything.signal,
+    });
+    if (outcome.kind !== "running") return undefined;
+    const { ip, port, connectUrl } = outcome.server;
+    return { ip, port, connectUrl };
   } catch {
     return undefined;
   } finally {

@@ -32,7 +32,8 @@ const RosterInputs = z.strictObject({
   ),
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
   /**
-   * The fleet's deadline as its program set it (ISO 8601): the wait ends at the earlier of this
+   * The fleet's deadline as its program set it (ISO 8601; counted from when the fleet's servers
+   * were created, so the program's watch and this wait share it): the wait ends at the earlier of this
    * and `readyTimeoutSeconds` from its start. Not compared by diff (it moves every run).
    */
   waitUntil: z.iso.datetime().optional(),
@@ -58,7 +59,9 @@ const PROGRESS_EVERY_MS = 5_000;
 export async function check(_olds: Props, news: Props) {
   const failures: { property: string; reason: string }[] = [];
   if (!containsUnknown(news.servers)) {
+    // The deadline is known once the fleet's servers are: not in a preview that creates them.
     const { __provider: _, ...rest } = news;
+    if (rest.waitUntil === UNKNOWN) delete rest.waitUntil;
     const parsed = RosterInputs.safeParse(rest);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -132,7 +135,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   // Said of a server that timed out.
   const until =
     deadline < started + timeoutSeconds * 1000
-      ? `at the fleet's deadline (readyTimeoutSeconds ${timeoutSeconds}, counted from the program's start)`
+      ? `at the fleet's deadline (readyTimeoutSeconds ${timeoutSeconds}, counted from when its servers were created)`
       : `after ${timeoutSeconds} s`;
   const entries = Object.entries(inputs.servers);
   const waited = entries.filter(([, s]) => s.wait !== false);
@@ -145,7 +148,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   if (pending.length > 0)
     log(
       label,
-      `waiting for ${pending.length} server${pending.length === 1 ? "" : "s"} to run (up to ${Math.ceil((deadline - started) / 1000)} s)`,
+      `waiting for ${pending.length} server${pending.length === 1 ? "" : "s"} to run (up to ${Math.max(0, Math.ceil((deadline - started) / 1000))} s)`,
     );
 
   const outcomes = new Map<string, WaitOutcome>();

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GameServer } from "../sdk/index.js";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
-import { settledValue, whenRunning } from "./fleet-addresses.js";
+import { type Address, createdThisRun, settledValue, whenRunning } from "./fleet-addresses.js";
 import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
 import { GAME_SERVER_ARGS, type GameServerArgs, type Region } from "./game-server.js";
@@ -144,23 +143,29 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     const states = pulumi
       .all([this.members.common, this.members.servers])
       .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>);
-    // While the servers start, the program watches each one itself (see fleet-addresses.ts) and
-    // knows its address the moment it runs; the roster starts when every watch has ended, so it
-    // mostly confirms what the program saw. Nothing is watched in preview.
+    // The fleet's deadline counts from when its servers exist (a fleet may wait on other
+    // resources first). While they start, the program watches the ones this run created (see
+    // fleet-addresses.ts) and knows each address the moment its server runs; the roster starts
+    // when every watch has ended, so it mostly confirms what the program saw.
+    const deadline = states.apply(() => Date.now() + readyTimeoutSeconds * 1000);
     const watch = !pulumi.runtime.isDryRun();
-    const deadline = Date.now() + readyTimeoutSeconds * 1000;
-    const watched: Record<string, pulumi.Output<GameServer | undefined>> = {};
+    const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
       if (!watch || noWait.has(key)) continue;
-      watched[key] = states.apply(async (servers) => {
-        const serverId = servers[key]?.serverId;
-        return typeof serverId === "string" ? whenRunning(serverId, deadline) : undefined;
+      watched[key] = pulumi.all([states, deadline]).apply(async ([servers, until]) => {
+        const s = servers[key];
+        return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, until) : undefined;
       });
     }
     const rosterServers = watch ? pulumi.all([waits, pulumi.all(Object.values(watched))]).apply(([w]) => w) : waits;
     this.ready = new FleetRoster(
       `${name}-roster`,
-      { fleet: name, servers: rosterServers, readyTimeoutSeconds, waitUntil: new Date(deadline).toISOString() },
+      {
+        fleet: name,
+        servers: rosterServers,
+        readyTimeoutSeconds,
+        waitUntil: deadline.apply((until) => new Date(until).toISOString()),
+      },
       { parent: this },
     );
     this.servers = {};
@@ -171,11 +176,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       const rostered = this.ready.servers.apply((servers) => servers[key]);
       // Depends on the servers' resource only: a resource that needs this address starts as soon as it is known.
       const seen = watched[key];
-      const entry = seen
-        ? seen.apply(
-            async (server): Promise<Pick<RosterServer, "ip" | "port" | "connectUrl"> | undefined> => server ?? settledValue(rostered),
-          )
-        : rostered;
+      const entry = seen ? seen.apply(async (address): Promise<Address | undefined> => address ?? settledValue(rostered)) : rostered;
       const member: FleetMember = {
         serverId: state.apply((s) => s?.serverId as string),
         name: state.apply((s) => s?.name as string),
@@ -277,7 +278,7 @@ export interface FleetRosterArgs {
   servers: pulumi.Input<Record<string, pulumi.Input<{ serverId: pulumi.Input<string>; wait?: boolean }>>>;
   /** How long to wait for every server to run, in seconds. @default 600 */
   readyTimeoutSeconds?: pulumi.Input<number>;
-  /** Wait no later than this (ISO 8601), if it comes first: the fleet's deadline, counted from its program's start. */
+  /** Wait no later than this (ISO 8601), if it comes first: the fleet's deadline, counted from when its servers were created. */
   waitUntil?: pulumi.Input<string>;
 }
 

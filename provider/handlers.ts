@@ -90,25 +90,25 @@ export interface StepOptions {
 }
 
 /**
- * @param options.keepJournal leave the journal entry for the caller to remove with
+ * @param how.keepJournal leave the journal entry for the caller to remove with
  *   {@link forgetCreate} once the engine has the outcome (a fleet hands back all its servers at once)
  */
 export async function create(
   raw: Props,
-  options: StepOptions & { keepJournal?: boolean } = {},
+  how: StepOptions & { keepJournal?: boolean } = {},
 ): Promise<{ id: string; outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
   const { client } = connect();
   const label = labelOf(inputs.name);
   const key = journalKey(inputs);
-  let keepJournal = options.keepJournal === true;
+  let keepJournal = how.keepJournal === true;
   try {
     const made = inputs.adoptServerId
       ? { server: await adopt(client, inputs, label) }
       : await createExactlyOnce(client, inputs, raw, label);
     const { server } = made;
     if (server.status === "running" || !inputs.waitForRunning) {
-      if (!options.quiet) log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
+      if (!how.quiet) log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
       if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
       return { id: server.id, outs: toOutputs(server, inputs) };
     }
@@ -484,7 +484,7 @@ function goneFromState(props: Props, id: string, why: string) {
   return { id: "", props: {} };
 }
 
-export async function update(id: string, olds: Props, news: Props, step: StepOptions = {}): Promise<{ outs: ProviderOutputs }> {
+export async function update(id: string, olds: Props, news: Props, how: StepOptions = {}): Promise<{ outs: ProviderOutputs }> {
   const inputs = parseInputs(news);
   const { client } = connect();
   const { updates } = diffInputs(olds, news);
@@ -509,7 +509,7 @@ export async function update(id: string, olds: Props, news: Props, step: StepOpt
     }
   }
   const server = changed.length > 0 ? await client.gameServers.update(id, patch, options) : await client.gameServers.get(id, options);
-  if (changed.length > 0 && !step.quiet) log(label, `updated ${changed.join(", ")}`);
+  if (changed.length > 0 && !how.quiet) log(label, `updated ${changed.join(", ")}`);
   if (server.deletedAt !== null) {
     throw new Error(`${label} was deleted outside Pulumi: run \`pulumi refresh\`, then \`pulumi up\` creates it again`);
   }
@@ -524,16 +524,16 @@ export async function update(id: string, olds: Props, news: Props, step: StepOpt
   return { outs: await settle(outcome, server, inputs, news, "update") };
 }
 
-export async function del(id: string, props: Props, options: StepOptions = {}): Promise<void> {
+export async function del(id: string, props: Props, how: StepOptions = {}): Promise<void> {
   const { client } = connect();
   if (id.startsWith(UNRESOLVED_PREFIX)) return deleteUnresolved(client, props);
   try {
     await client.gameServers.delete(id, callOptions(parseInputs(props)));
-    if (!options.quiet) log(labelOf(props.name, id), "deleted");
+    if (!how.quiet) log(labelOf(props.name, id), "deleted");
   } catch (error) {
     // Already gone is success: delete must be idempotent.
     if (!(error instanceof NotFoundError)) throw error;
-    if (!options.quiet) log(labelOf(props.name, id), "already deleted");
+    if (!how.quiet) log(labelOf(props.name, id), "already deleted");
   }
 }
 

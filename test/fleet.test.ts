@@ -353,13 +353,15 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
     expect((await env.client.gameServers.list()).total).toBe(0);
   });
 
-  it("watches nothing in preview: each address is the roster's", async () => {
+  /** The fleet's one address as the program gets it, and how many requests the program sent for it. */
+  async function addressWithMocks(preview: boolean, createdAt: string): Promise<{ url: unknown; requests: number }> {
     const server = await env.client.gameServers.create(cs2("cup-a"));
     await pulumi.runtime.setMocks(
       {
         newResource: (a) => {
           const state: Props = { ...a.inputs };
-          if (a.type === FLEET_TYPE) state.servers = { a: { id: server.id, serverId: server.id, name: "cup-a", status: "pending" } };
+          if (a.type === FLEET_TYPE)
+            state.servers = { a: { id: server.id, serverId: server.id, name: "cup-a", status: "pending", createdAt } };
           if (a.type.endsWith(":FleetRoster"))
             state.servers = { a: { serverId: server.id, connectUrl: "steam://connect/as-the-roster-has-it" } };
           return { id: `${a.name}_id`, state };
@@ -368,8 +370,9 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       },
       "fleet",
       "test",
-      true,
+      preview,
     );
+    const own = pulumi.runtime.allConfig();
     pulumi.runtime.setAllConfig({ "gameservers:apiKey": env.emulator.apiKey, "gameservers:apiUrl": env.emulator.url }, [
       "gameservers:apiKey",
     ]);
@@ -381,20 +384,29 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       });
       const url = await new Promise((resolve) => fleet.roster.a!.connectUrl.apply(resolve));
       await waitForRPCs();
+      // A watch would have polled by now.
       await new Promise((r) => setTimeout(r, 500));
-      expect(url).toBe("steam://connect/as-the-roster-has-it");
-      expect((await env.control.stats()).requests.total).toBe(before);
+      return { url, requests: (await env.control.stats()).requests.total - before };
     } finally {
-      pulumi.runtime.setAllConfig({}, []);
+      pulumi.runtime.setAllConfig(own, []);
     }
+  }
+
+  it("watches nothing in preview: each address is the roster's", async () => {
+    expect(await addressWithMocks(true, new Date().toISOString())).toEqual({ url: "steam://connect/as-the-roster-has-it", requests: 0 });
+  });
+
+  it("watches no server an earlier run created: its address is the roster's, as preview showed", async () => {
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await addressWithMocks(false, anHourAgo)).toEqual({ url: "steam://connect/as-the-roster-has-it", requests: 0 });
   });
 
   it("knows each server's address when that server runs: a queued server holds back only its own", async () => {
     await env.control.config({ capacity: { "eu-west-1": 0 }, queueIntervalMs: 100, maxAllocationAttempts: 100 });
     const known: Record<string, number> = {};
     const start = Date.now();
-    // Capacity for the queued server arrives a while after the other one ran.
-    const arrives = setTimeout(() => void env.control.config({ capacity: { "eu-west-1": 5 } }), 1_500);
+    // Capacity for the queued server arrives once the other one's address is known.
+    let arrives: Promise<unknown> | undefined;
     const run = await runOffline({
       program: () => {
         const fleet = new GameServerFleet("cup", {
@@ -404,6 +416,7 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
         for (const key of ["first", "queued"]) {
           fleet.roster[key]!.connectUrl.apply((url) => {
             known[key] ??= Date.now();
+            if (key === "first") arrives ??= env.control.config({ capacity: { "eu-west-1": 5 } });
             return url;
           });
         }
@@ -413,7 +426,8 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       apiUrl: env.emulator.url,
       apiKey: env.emulator.apiKey,
       pollIntervalMs: 50,
-    }).finally(() => clearTimeout(arrives));
+    });
+    await arrives;
     try {
       const ranAt = new Map<string, number>();
       for (const e of (await env.client.gameServers.events({ since: new Date(start - 1) })).events) {

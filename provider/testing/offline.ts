@@ -27,6 +27,8 @@ let runs = 0;
 const rpc: any = require("@pulumi/pulumi/runtime/rpc");
 // The drain Pulumi's own program runner awaits before it exits (internal, hence untyped).
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+// Which config keys hold secrets (internal: the language host's own bookkeeping).
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 // Pulumi's runtime settings store (internal): where the language host's options live.
 const pulumiState = require("@pulumi/pulumi/runtime/state") as {
   getStore(): { settings: { options: { cacheDynamicProviders?: boolean } } };
@@ -168,6 +170,7 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
 
   // The program's config is this run's; the process's own is put back when the run ends.
   const ownConfig = pulumi.runtime.allConfig();
+  const ownSecretKeys = Object.keys(ownConfig).filter((k) => isConfigSecret(k));
   // The host starts while the program is built, as the engine starts its provider plugin while
   // the language host runs the program; the first operation waits for it (and for configure).
   const host = ProviderHost.launch(cwd);
@@ -298,10 +301,10 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    // The program's own watches of its fleets' servers end with the run, and the API key
-    // leaves the process's environment (Pulumi keeps config in PULUMI_CONFIG).
+    // The program's own watches of its fleets' servers end with the run, and the process's
+    // Pulumi config is its own again (without the API key).
     stopWatching();
-    pulumi.runtime.setAllConfig(ownConfig, []);
+    pulumi.runtime.setAllConfig(ownConfig, ownSecretKeys);
   }
 }
 

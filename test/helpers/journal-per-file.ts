@@ -4,8 +4,11 @@
  * `.gameservers/journal`: a run one file aborted on purpose would leave entries another file's
  * create finds (and might adopt a server of). Programs and hosts read GAMESERVERS_JOURNAL_DIR.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 
-process.env.GAMESERVERS_JOURNAL_DIR = mkdtempSync(path.join(tmpdir(), "gameservers-journal-"));
+const dir = mkdtempSync(path.join(tmpdir(), "gameservers-journal-"));
+process.env.GAMESERVERS_JOURNAL_DIR = dir;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
