@@ -147,14 +147,17 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     // resources first). While they start, the program watches the ones this run created (see
     // fleet-addresses.ts) and knows each address the moment its server runs; the roster starts
     // when every watch has ended, so it mostly confirms what the program saw.
-    const deadline = states.apply(() => Date.now() + readyTimeoutSeconds * 1000);
+    let until: number | undefined;
+    const startClock = () => (until ??= Date.now() + readyTimeoutSeconds * 1000);
+    const deadline = states.apply(startClock);
     const watch = !pulumi.runtime.isDryRun();
     const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
       if (!watch || noWait.has(key)) continue;
-      watched[key] = pulumi.all([states, deadline]).apply(async ([servers, until]) => {
+      // One apply of `states` each: `pulumi.all` would walk the whole fleet's state once per server.
+      watched[key] = states.apply(async (servers) => {
         const s = servers[key];
-        return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, until) : undefined;
+        return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, startClock()) : undefined;
       });
     }
     const rosterServers = watch ? pulumi.all([waits, pulumi.all(Object.values(watched))]).apply(([w]) => w) : waits;
