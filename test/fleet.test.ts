@@ -160,12 +160,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
 
   it("keeps every server that exists when some fail, and the next up finishes the rest", async () => {
     // A live server already carries the fixed name the fleet declares for "b".
-    const squatter = await env.client.gameServers.create({
-      name: "cup-final",
-      gameType: "cs2",
-      region: "eu-central-1",
-      configuration: CS2_CONFIG,
-    });
+    const squatter = await env.client.gameServers.create(cs2("cup-final", "eu-central-1"));
     const stack = new Stack(fixture.host);
     const news = await declare(definition({ a: {}, b: { name: "cup-final" }, c: {} }));
     const { inputs } = await fixture.host.check("cup-servers", {}, news);

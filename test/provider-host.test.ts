@@ -267,12 +267,7 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
   });
 
   it("adopts an existing server instead of creating one", async () => {
-    const existing = await env.client.gameServers.create({
-      name: "hand-made",
-      gameType: "cs2",
-      region: "eu-central-1",
-      configuration: CS2_CONFIG,
-    });
+    const existing = await env.client.gameServers.create(cs2("hand-made", "eu-central-1"));
     const { id, outs, inputs } = await up("adopted", args("adopted", { adoptServerId: existing.id }));
     expect(id).toBe(existing.id);
     expect(outs).toMatchObject({ name: inputs.name, status: "running" });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FIRST_POLL_MS, Watcher } from "../provider/watcher.js";
-import { type Clock, systemClock } from "../sdk/index.js";
-import { cs2, useEmulator } from "./helpers/emulator.js";
+import { cs2, recordingClock, useEmulator } from "./helpers/emulator.js";
 
 describe("the shared watcher", () => {
   const env = useEmulator();
@@ -52,14 +51,8 @@ describe("the shared watcher", () => {
     await env.control.config({ capacity: { "eu-west-1": 0 } });
     const ready = await env.client.gameServers.create(cs2("ready"));
     const stuck = await env.client.gameServers.create(cs2("stuck", "eu-west-1"));
-    const sleeps: number[] = [];
-    const clock: Clock = {
-      now: systemClock.now,
-      sleep: (ms, signal) => {
-        sleeps.push(ms);
-        return systemClock.sleep(ms, signal);
-      },
-    };
+    const clock = recordingClock(true);
+    const sleeps = clock.slept;
     const watcher = new Watcher(env.client, 1_000, clock);
     const outcomes = await Promise.all([
       watcher.wait(ready.id, { deadline: Date.now() + 60_000 }),
@@ -73,14 +66,8 @@ describe("the shared watcher", () => {
 
   it("keeps polling in bursts for at most a second while servers keep turning up one by one", async () => {
     await env.control.config({ bootDelayMs: 300 });
-    const sleeps: number[] = [];
-    const clock: Clock = {
-      now: systemClock.now,
-      sleep: (ms, signal) => {
-        sleeps.push(ms);
-        return systemClock.sleep(ms, signal);
-      },
-    };
+    const clock = recordingClock(true);
+    const sleeps = clock.slept;
     const watcher = new Watcher(env.client, 1_000, clock);
     // Two hundred servers turn up about 12 ms apart: every poll for two seconds and more ends some waits.
     const waits: Promise<unknown>[] = [];
