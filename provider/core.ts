@@ -62,6 +62,9 @@ export function connect(): Api {
   return api;
 }
 
+/** How often a long fleet step or wait prints how far it got. @default 5000 ms */
+export const PROGRESS_EVERY_MS = 5_000;
+
 /** Progress lines reach `pulumi up` as info lines with no resource attached: name the resource. */
 export function log(label: string, message: string): void {
   console.log(`[gameservers] ${label}: ${message}`);

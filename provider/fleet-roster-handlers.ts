@@ -10,10 +10,9 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { GameServer } from "../sdk/index.js";
 import { schemas } from "../sdk/index.js";
-import { TERMINAL_STATUSES } from "../sdk/schemas/index.js";
-import { connect, log } from "./core.js";
+import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
 import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
-import type { WaitOutcome, Watcher } from "./watcher.js";
+import { settledBy, type WaitOutcome, type Watcher } from "./watcher.js";
 
 export { configure } from "./core.js";
 
@@ -52,9 +51,6 @@ export interface RosterServer {
   /** Set when the server is listed but not waited for. */
   wait?: false;
 }
-
-/** How often a wait for many servers prints how far it got. @default 5000 ms */
-const PROGRESS_EVERY_MS = 5_000;
 
 export async function check(_olds: Props, news: Props) {
   const failures: { property: string; reason: string }[] = [];
@@ -144,7 +140,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   // Read them all first: servers the program already saw running (see fleet-addresses.ts), or
   // that ran before this update, need no wait.
   const current = waited.length > 0 ? await readNow(watcher, waited) : new Map<string, GameServer | "gone">();
-  const pending = waited.filter(([, s]) => settled(current.get(s.serverId)) === undefined);
+  const pending = waited.filter(([, s]) => settledBy(current.get(s.serverId)) === undefined);
   if (pending.length > 0)
     log(
       label,
@@ -155,7 +151,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   await Promise.all(
     waited.map(async ([key, s]) => {
       const outcome =
-        settled(current.get(s.serverId)) ??
+        settledBy(current.get(s.serverId)) ??
         (await watcher.wait(s.serverId, {
           deadline,
           onChange: (server, previous) => {
@@ -225,15 +221,6 @@ async function readNow(watcher: Watcher, waited: [string, { serverId: string }][
   } catch {
     return new Map();
   }
-}
-
-/** How the wait for a server seen this way ends without waiting, if it does: running, failed or gone. */
-function settled(server: GameServer | "gone" | undefined): WaitOutcome | undefined {
-  if (server === undefined) return undefined;
-  if (server === "gone" || server.deletedAt !== null) return { kind: "gone" };
-  if (server.status === "running") return { kind: "running", server };
-  if (TERMINAL_STATUSES.includes(server.status)) return { kind: "failed", server };
-  return undefined;
 }
 
 function parseRoster(raw: Props): RosterInputs {

@@ -14,7 +14,7 @@
  * every server that exists, and the next `pulumi up` finishes the rest.
  */
 import { randomBytes } from "node:crypto";
-import { log } from "./core.js";
+import { log, PROGRESS_EVERY_MS } from "./core.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
 import { checkInputs, containsUnknown, diffInputs, UNKNOWN } from "./inputs.js";
@@ -409,9 +409,6 @@ function parseFleet(raw: Props): Fleet {
     servers: (isRecord(raw.servers) ? raw.servers : {}) as Record<string, Props>,
   };
 }
-
-/** How often a fleet's step that is still sending prints how far it got. @default 5000 ms */
-const PROGRESS_EVERY_MS = 5_000;
 
 /** A progress line for {@link eachServer}: `GameServerFleet "cup": 250/500 servers created (5 s)`. */
 function progress(fleet: unknown, verb: string): (done: number, of: number, elapsedMs: number) => void {

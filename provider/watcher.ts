@@ -223,15 +223,13 @@ export class Watcher {
       }
       w.due = false;
       w.readAt = now;
-      if (server === "gone" || server.deletedAt !== null) {
-        this.#settle(w, { kind: "gone" });
-        continue;
+      if (server !== "gone" && server.deletedAt === null) {
+        const previous = w.last?.status;
+        w.last = server;
+        if (server.status !== previous) w.onChange?.(server, previous, now - w.started);
       }
-      const previous = w.last?.status;
-      w.last = server;
-      if (server.status !== previous) w.onChange?.(server, previous, now - w.started);
-      if (server.status === "running") this.#settle(w, { kind: "running", server });
-      else if (TERMINAL_STATUSES.includes(server.status)) this.#settle(w, { kind: "failed", server });
+      const outcome = settledBy(server);
+      if (outcome) this.#settle(w, outcome);
     }
     const retryAfters = failures
       .filter((e): e is RateLimitError => e instanceof RateLimitError)
@@ -292,6 +290,15 @@ export class Watcher {
   #settle(w: Waiter, outcome: WaitOutcome): void {
     if (this.#waiters.delete(w)) w.resolve(outcome);
   }
+}
+
+/** How a wait ends on reading its server this way, if it does: running, failed (or stopped) or gone; not when unread. */
+export function settledBy(server: GameServer | "gone" | undefined): WaitOutcome | undefined {
+  if (server === undefined) return undefined;
+  if (server === "gone" || server.deletedAt !== null) return { kind: "gone" };
+  if (server.status === "running") return { kind: "running", server };
+  if (TERMINAL_STATUSES.includes(server.status)) return { kind: "failed", server };
+  return undefined;
 }
 
 /** A poll that failed this way may work next time: transient errors, and a garbled read. */
