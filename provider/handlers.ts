@@ -203,7 +203,10 @@ async function createExactlyOnce(client: GameServersClient, inputs: ProviderInpu
   await journal.write(key, intent);
   for (let sent = 1; ; sent++) {
     try {
-      return { server: await client.gameServers.create(body, options), ...(sent > 1 ? { sweep: intent } : {}) };
+      // Creates come many at once (a fleet, parallel resources): each leaves room in the API's
+      // rate-limit window for the polls that tell when servers run.
+      const server = await client.gameServers.create(body, { ...options, bulk: true });
+      return { server, ...(sent > 1 ? { sweep: intent } : {}) };
     } catch (error) {
       const committed = error instanceof InvalidResponseError; // a 2xx we could not read: it was created
       if (!(error instanceof AmbiguousRequestError) && !committed) throw error;

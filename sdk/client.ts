@@ -87,6 +87,14 @@ export class GameServersClient {
     return this.#transport.apiClockOffsetMs;
   }
 
+  /**
+   * What is left of the API's rate-limit window as this client sees it: `remaining` requests for
+   * the next `resetInMs` ms; undefined when the API describes no window, or it has just reset.
+   */
+  get rateLimitRoom(): { remaining: number; resetInMs: number } | undefined {
+    return this.#transport.rateLimitRoom;
+  }
+
   /** Closes the connection pool (when this client created it). */
   close(): Promise<void> {
     return this.#transport.close();

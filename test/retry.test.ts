@@ -129,4 +129,27 @@ describe("RateWindow: pacing from the API's rate-limit headers", () => {
     expect(w.take(70_001)).toBe(0);
     expect(w.take(70_002)).toBe(1000 + 5 - 2);
   });
+
+  it("a bulk request leaves three tenths of the window to the others", () => {
+    const w = new RateWindow();
+    w.observe(200, headers(10, 10, 1000), 0);
+    expect(Array.from({ length: 7 }, (_, i) => w.take(i + 1, true))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    // Three remain: for the others, not for bulk.
+    expect(w.take(10, true)).toBe(1000 + 5 - 10);
+    expect([w.take(11), w.take(12), w.take(13)]).toEqual([0, 0, 0]);
+    expect(w.room(14)).toEqual({ remaining: 0, resetInMs: 1000 - 14 });
+  });
+
+  it("in a new window, bulk requests wait until its first answer says what the others left", () => {
+    const w = new RateWindow();
+    w.observe(200, headers(10, 0, 100), 0);
+    // The window resets: the first request asks, the others wait for its answer...
+    expect(w.take(100, true)).toBe(0);
+    expect(w.take(101, true)).toBeGreaterThan(0);
+    expect(w.take(101)).toBe(0);
+    // ...which says others spent three more of it: bulk takes what is left above three.
+    w.observe(200, headers(10, 5, 95), 105);
+    expect([w.take(106, true), w.take(106, true)]).toEqual([0, 0]);
+    expect(w.take(107, true)).toBe(200 + 5 - 107);
+  });
 });
