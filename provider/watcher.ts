@@ -81,7 +81,8 @@ const PAGE_SIZE = 100;
  * list (servers are listed oldest first, so new ones are on the last pages). Polls come every
  * {@link FIRST_POLL_MS} for the first seconds after a wait begins, then slow down towards `intervalMs`;
  * after a poll that ended some waits while others remain, the next comes {@link BURST_MS} later
- * (for at most {@link BURST_FOR_MS} of such polls in a row).
+ * (for at most {@link BURST_FOR_MS} of such polls in a row). Under an API rate limit, polls are
+ * spaced so they spend what is left of its window evenly until it resets.
  */
 export class Watcher {
   readonly #client: GameServersClient;
@@ -97,6 +98,10 @@ export class Watcher {
   #joinedAt = 0;
   /** False once the API answered that it has no events endpoint: then every poll reads. */
   #events = true;
+  /** Requests the latest poll sent. */
+  #pollCost = 0;
+  /** How many servers the list held at its latest answer: where its last page is. */
+  #listTotal: number | undefined;
 
   /** @param intervalMs the longest time between polls */
   constructor(client: GameServersClient, intervalMs: number, clock: Clock = systemClock) {
@@ -179,8 +184,20 @@ export class Watcher {
       // Poll at the first pace while waits are young (a server boots in seconds), then slow down.
       if (now - this.#joinedAt >= BRISK_MS) this.#nextDelay = Math.min(this.#intervalMs, Math.round(this.#nextDelay * POLL_GROWTH));
       // A 429's Retry-After is honoured even past a deadline: the timeout is then settled late, not early.
-      await this.#clock.sleep(Math.max(holdOff ?? 0, Math.min(delay, this.#intervalMs, nextDeadline - now), 0));
+      const paced = Math.max(delay, this.#spacing());
+      await this.#clock.sleep(Math.max(holdOff ?? 0, Math.min(paced, this.#intervalMs, nextDeadline - now), 0));
     }
+  }
+
+  /**
+   * Under an API rate limit, the time that spreads what is left of its window (as the client
+   * sees it) over polls like the latest one until the window resets: a burst never spends the
+   * window early and leaves the next poll waiting for the reset. 0 when the API has room.
+   */
+  #spacing(): number {
+    const room = this.#client.rateLimitRoom;
+    if (!room || this.#pollCost === 0) return 0;
+    return room.remaining < this.#pollCost ? room.resetInMs : (room.resetInMs * this.#pollCost) / room.remaining;
   }
 
   /**
@@ -192,9 +209,11 @@ export class Watcher {
   async #poll(): Promise<number | undefined> {
     const failures: Error[] = [];
     const waiters = [...this.#waiters];
+    this.#pollCost = 0;
     if (this.#events) {
       const since = Math.min(...waiters.map((w) => w.since));
       try {
+        this.#pollCost++;
         const { events } = await this.#client.gameServers.events({ since: new Date(since) }, { maxRetries: 0 });
         const byId = new Map(waiters.map((w) => [w.id, w]));
         let newest = since;
@@ -242,6 +261,7 @@ export class Watcher {
     const seen = new Map<string, GameServer | "gone">();
     const readOne = async (id: string) => {
       try {
+        this.#pollCost++;
         seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
       } catch (error) {
         if (error instanceof NotFoundError) seen.set(id, "gone");
@@ -252,14 +272,26 @@ export class Watcher {
     const wanted = new Set(waiters.map((w) => w.id));
     if (wanted.size > INDIVIDUAL_READ_LIMIT) {
       try {
-        // The newest servers are on the last pages: learn the count, then read backwards, as
-        // many pages as every wait of this watcher could fill (those due may be the oldest).
-        const { total } = await this.#client.gameServers.list({ page: 1, pageSize: 1 }, { maxRetries: 0 });
-        const pages = Math.ceil(total / PAGE_SIZE);
+        // The newest servers are on the last pages: read backwards from the last, as many pages
+        // as every wait of this watcher could fill (those due may be the oldest). The last page is
+        // the one the previous list answer's total gives (the list was counted once, at first).
+        const readPage = async (page: number) => {
+          this.#pollCost++;
+          const { items, total } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, { maxRetries: 0 });
+          this.#listTotal = total;
+          for (const server of items) if (wanted.delete(server.id)) seen.set(server.id, server);
+          return Math.ceil(total / PAGE_SIZE);
+        };
+        if (this.#listTotal === undefined) {
+          this.#pollCost++;
+          this.#listTotal = (await this.#client.gameServers.list({ page: 1, pageSize: 1 }, { maxRetries: 0 })).total;
+        }
+        const guessed = Math.max(1, Math.ceil(this.#listTotal / PAGE_SIZE));
+        // Its answer tells whether the list grew (or shrank) since: then the newest pages are read too.
+        const pages = await readPage(guessed);
         const budget = Math.ceil(Math.max(wanted.size, this.#waiters.size) / PAGE_SIZE) + 1;
         for (let page = pages; page >= 1 && page > pages - budget && wanted.size > 0; page--) {
-          const { items } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, { maxRetries: 0 });
-          for (const server of items) if (wanted.delete(server.id)) seen.set(server.id, server);
+          if (page !== guessed) await readPage(page);
         }
       } catch (error) {
         if (!pollMayRecover(error)) throw error;

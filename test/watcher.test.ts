@@ -87,4 +87,40 @@ describe("the shared watcher", () => {
     // A second of 50 ms polls at most (each takes some time too), then the first pace again.
     expect(longest).toBeLessThanOrEqual(20);
   });
+
+  it("counts the list once: later reads start from the last page its previous answer gave", async () => {
+    const watcher = new Watcher(env.client, 1_000);
+    const lists = async () => (await env.control.stats()).requests.byRoute["GET /v1/game-servers"] ?? 0;
+    for (let batch = 0; batch < 2; batch++) {
+      const servers = await Promise.all(Array.from({ length: 5 }, (_, i) => env.client.gameServers.create(cs2(`batch-${batch}-${i}`))));
+      await Promise.all(servers.map((s) => watcher.wait(s.id, { deadline: Date.now() + 60_000 })));
+    }
+    // One count, then one page for each batch of five.
+    expect(await lists()).toBe(3);
+  });
+
+  it("under a rate limit, spreads its polls over what is left of the window instead of spending it early", async () => {
+    await env.control.config({ capacity: { "eu-west-1": 0 } });
+    const stuck = await env.client.gameServers.create(cs2("stuck", "eu-west-1"));
+    // The client's view of the API's window, as another client's requests leave it.
+    let room: { remaining: number; resetInMs: number } | undefined = { remaining: 4, resetInMs: 800 };
+    const client = new Proxy(env.client, {
+      get: (target, key) => (key === "rateLimitRoom" ? room : Reflect.get(target, key)),
+    });
+    const clock = recordingClock();
+    const watcher = new Watcher(client, 5_000, clock);
+    const stop = new AbortController();
+    const outcome = watcher.wait(stuck.id, { deadline: Date.now() + 60_000, signal: stop.signal });
+    while (clock.slept.length < 3) await new Promise((r) => setTimeout(r, 5));
+    // The first poll read the events and the server (two requests): four left for 800 ms, so the
+    // next comes 400 ms later, not at the first pace; then one request each: 200 ms, less than the first pace.
+    expect(clock.slept.slice(0, 3)).toEqual([FIRST_POLL_MS, 400, FIRST_POLL_MS]);
+    // Less left than a poll costs: the next waits for the window's reset.
+    room = { remaining: 0, resetInMs: 700 };
+    const seen = clock.slept.length;
+    while (clock.slept.length < seen + 2) await new Promise((r) => setTimeout(r, 5));
+    expect(clock.slept.slice(seen, seen + 2)).toEqual([700, 700]);
+    stop.abort(new Error("done"));
+    await expect(outcome).rejects.toThrow("done");
+  });
 });
