@@ -1,7 +1,7 @@
 /**
  * The FleetRoster dynamic provider's implementation (type
  * `pulumi-nodejs:dynamic/gameservers:FleetRoster`): the one resource of a fleet that waits.
- * A fleet's servers are created without waiting, all in one FleetServers operation; this
+ * A fleet's servers are created without waiting, by its FleetServers parts; this
  * resource then waits for all of them at once, through the shared watcher, and
  * carries the roster (ip, port, connectUrl) that is real when `pulumi up` returns. It owns no
  * server: deleting it deletes nothing.

@@ -1,9 +1,11 @@
 /**
  * The FleetServers dynamic provider's implementation (type
- * `pulumi-nodejs:dynamic/gameservers:FleetServers`): every server of a GameServerFleet, in one
- * resource. One engine operation creates them all at once (at most {@link IN_FLIGHT} requests
- * in flight) and returns as soon as the API accepted each one, so every id is in the state
- * before anything waits; the fleet's FleetRoster then waits for all of them.
+ * `pulumi-nodejs:dynamic/gameservers:FleetServers`): one part of a GameServerFleet's servers
+ * (see `partOf` in fleet.ts). One engine operation creates the part's servers at once and
+ * returns as soon as the API accepted each one, so every id is in the state before anything
+ * waits; the fleet's FleetRoster then waits for all of them. The parts' requests share one
+ * first-come-first-served queue ({@link IN_FLIGHT} in flight), so the part that started first
+ * returns first.
  *
  * Each server is handled by the GameServer provider's own create, update, delete and read
  * (handlers.ts): the same exactly-once create, journal, fixed-name rules and replacement rules,
@@ -23,7 +25,7 @@ export { configure } from "./core.js";
 
 type Props = Record<string, unknown>;
 
-/** Requests in flight at once for one fleet: the SDK's connection pool per origin. */
+/** Server steps in flight at once in the provider host, every fleet part's together: the SDK's connection pool per origin. */
 export const IN_FLIGHT = 32;
 /** A server's password inputs: kept in `passwords`, the resource's one secret output. */
 const PASSWORD_KEYS = ["rconPassword", "serverPassword"] as const;
@@ -149,9 +151,13 @@ export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
 
+/** Keys for a line: the first 8, then how many more. */
+function list(keys: string[]): string {
+  return keys.length > 8 ? `${keys.slice(0, 8).join(", ")} and ${keys.length - 8} more` : keys.join(", ");
+}
+
 function describe(p: Plan): string {
   const parts: string[] = [];
-  const list = (keys: string[]) => (keys.length > 8 ? `${keys.slice(0, 8).join(", ")} and ${keys.length - 8} more` : keys.join(", "));
   const detailed = (m: Map<string, string[]>) => list([...m].map(([k, why]) => `${k} (${why.join(", ")})`));
   if (p.create.length) parts.push(`creates ${list(p.create)}`);
   if (p.replace.size) parts.push(`replaces ${detailed(p.replace)}`);
@@ -386,7 +392,7 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
     throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
   }
   const count = Object.keys(servers).length;
-  log(label, `${count} server${count === 1 ? "" : "s"} ${done}; the roster waits for them to run`);
+  log(label, `${count} server${count === 1 ? "" : "s"} ${done} (${list(Object.keys(servers))}); the roster waits for them to run`);
   return outs;
 }
 
@@ -416,8 +422,8 @@ function progress(fleet: unknown, verb: string): (done: number, of: number, elap
 }
 
 /**
- * Runs `step` for every key, at most {@link IN_FLIGHT} at once, reporting every
- * {@link PROGRESS_EVERY_MS} while it lasts (a rate limit spreads 500 creates over 10 s); never rejects.
+ * Runs `step` for every key, reporting every {@link PROGRESS_EVERY_MS} while it lasts (a rate
+ * limit spreads 500 creates over 10 s); never rejects. Steps take their turn in {@link turns}.
  */
 async function eachServer(
   keys: string[],
@@ -427,24 +433,50 @@ async function eachServer(
   const outcomes = new Map<string, Outcome>();
   const started = Date.now();
   const timer = report ? setInterval(() => report(outcomes.size, keys.length, Date.now() - started), PROGRESS_EVERY_MS) : undefined;
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const key = keys[next++]!;
-      try {
-        outcomes.set(key, await step(key));
-      } catch (error) {
-        outcomes.set(key, { kind: "failed", error: error as Error });
-      }
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, keys.length) }, worker));
+    await Promise.all(
+      keys.map((key) =>
+        turns.run(async () => {
+          try {
+            outcomes.set(key, await step(key));
+          } catch (error) {
+            outcomes.set(key, { kind: "failed", error: error as Error });
+          }
+        }),
+      ),
+    );
   } finally {
     clearInterval(timer);
   }
   return outcomes;
 }
+
+/**
+ * At most `limit` tasks at once, first come first served. One queue serves every fleet part of
+ * the provider host: the part whose operation started first gets its servers' requests sent
+ * first and returns first, so its ids reach the program (which watches them) before the next
+ * part's, instead of every part finishing together at the end of a rate-limited run.
+ */
+export class Turns {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next in line (the count stays), or is freed.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+}
+
+const turns = new Turns(IN_FLIGHT);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -90,21 +90,24 @@ const KEY = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
  * A fleet of game servers from defaults plus named servers (or a count), spread across regions.
  * An invalid definition throws before any API call, naming the server and the field.
  *
- * Two resources do the work, whatever the fleet's size. `<name>-servers` (FleetServers) holds
- * every server: it creates them all at once and returns as soon as the API accepted each one,
- * so every id is in the state before anything waits; on later runs it touches only the servers
- * a change concerns (adding one creates only it, removing one deletes only it, changing a
- * default updates exactly the servers that inherit it, and `pulumi preview` prints which). Then
- * `<name>-roster` (FleetRoster) waits for all of them at once and carries their addresses, so
- * `pulumi up` returns when every server can take players and `roster` is real by then.
+ * The servers are held by up to {@link FLEET_PARTS} `<name>-servers-<n>` resources (FleetServers),
+ * each server in its own part for good (see {@link partOf}). A part's create
+ * sends its servers' creates at once and returns as soon as the API accepted each one, so every
+ * id is in the state before anything waits; the provider sends the parts' requests first come
+ * first served, so under a rate limit the first part returns long before the last, and the
+ * program watches its servers from then (see fleet-addresses.ts). On later runs a part touches
+ * only the servers a change concerns (adding one creates only it, removing one deletes only it,
+ * changing a default updates exactly the servers that inherit it, and `pulumi preview` prints
+ * which). Then `<name>-roster` (FleetRoster) waits for all of them at once and carries their
+ * addresses, so `pulumi up` returns when every server can take players and `roster` is real by then.
  */
 export class GameServerFleet<G extends string = string> extends pulumi.ComponentResource {
   /** The servers by key, as the fleet's state has them; read addresses from `roster`. */
   readonly servers: Record<string, FleetMember>;
   /** Connect details by key, known once every server runs; export it as a stack output (passwords stay secret). */
   readonly roster: Record<string, RosterEntry>;
-  /** The resource that holds every server of the fleet. */
-  readonly members: FleetServers;
+  /** The resources that hold the fleet's servers, each a part of them (see {@link partOf}). */
+  readonly parts: FleetServers[];
   /** The resource that waits for the servers; `readyAt` is when all of them ran. */
   readonly ready: FleetRoster;
 
@@ -128,34 +131,63 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       if (waitForRunning === false) noWait.add(key);
       readyTimeoutSeconds = Math.max(readyTimeoutSeconds, Number(server.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS));
     }
-    // What every server shares is sent once (see fleet-pack.ts).
-    const packed = pack(specs as Record<string, Record<string, unknown>>, SHARED_SETTINGS);
-    this.members = new FleetServers(`${name}-servers`, { fleet: name, ...packed, passwords }, { parent: this });
+    // The servers are spread over parts by key (see partOf); what every server of a part shares
+    // is sent once (see fleet-pack.ts).
     const keys = Object.keys(definitions);
-    const waits = this.members.servers.apply((servers) => {
+    const byPart = new Map<number, string[]>();
+    for (const key of keys) {
+      const part = partOf(key, definitions[key]!.name !== undefined);
+      if (!byPart.has(part)) byPart.set(part, []);
+      byPart.get(part)!.push(key);
+    }
+    const partOfKey = new Map<string, FleetServers>();
+    this.parts = [...byPart.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([part, partKeys]) => {
+        const packed = pack(
+          Object.fromEntries(partKeys.map((k) => [k, specs[k]])) as Record<string, Record<string, unknown>>,
+          SHARED_SETTINGS,
+        );
+        const partPasswords = Object.fromEntries(partKeys.filter((k) => passwords[k]).map((k) => [k, passwords[k]!]));
+        const resource = new FleetServers(
+          `${name}-servers-${part + 1}`,
+          { fleet: name, ...packed, passwords: partPasswords },
+          { parent: this },
+        );
+        for (const k of partKeys) partOfKey.set(k, resource);
+        return resource;
+      });
+    const waits = pulumi.all(this.parts.map((p) => p.servers)).apply((all) => {
       const out: Record<string, { serverId: string; wait?: boolean }> = {};
-      for (const key of keys) {
-        const serverId = servers?.[key]?.serverId;
-        if (typeof serverId === "string") out[key] = { serverId, ...(noWait.has(key) ? { wait: false } : {}) };
+      for (const servers of all) {
+        for (const [key, s] of Object.entries(servers ?? {})) {
+          if (typeof s?.serverId === "string" && key in definitions)
+            out[key] = { serverId: s.serverId, ...(noWait.has(key) ? { wait: false } : {}) };
+        }
       }
       return out;
     });
-    const states = pulumi
-      .all([this.members.common, this.members.servers])
-      .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>);
-    // The fleet's deadline counts from when its servers exist (a fleet may wait on other
+    const partStates = new Map(
+      this.parts.map((p) => [
+        p,
+        pulumi
+          .all([p.common, p.servers])
+          .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>),
+      ]),
+    );
+    // The fleet's deadline counts from when its first servers exist (a fleet may wait on other
     // resources first). While they start, the program watches the ones this run created (see
     // fleet-addresses.ts) and knows each address the moment its server runs; the roster starts
     // when every watch has ended, so it mostly confirms what the program saw.
     let until: number | undefined;
     const startClock = () => (until ??= Date.now() + readyTimeoutSeconds * 1000);
-    const deadline = states.apply(startClock);
+    const deadline = pulumi.all([...partStates.values()]).apply(startClock);
     const watch = !pulumi.runtime.isDryRun();
     const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
       if (!watch || noWait.has(key)) continue;
-      // One apply of `states` each: `pulumi.all` would walk the whole fleet's state once per server.
-      watched[key] = states.apply(async (servers) => {
+      // One apply of the part's state each: `pulumi.all` would walk the part's state once per server.
+      watched[key] = partStates.get(partOfKey.get(key)!)!.apply(async (servers) => {
         const s = servers[key];
         return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, startClock()) : undefined;
       });
@@ -174,8 +206,9 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     this.servers = {};
     this.roster = {};
     for (const key of keys) {
-      const state = states.apply((servers) => servers[key]);
-      const secret = this.members.passwords.apply((all) => all?.[key]);
+      const part = partOfKey.get(key)!;
+      const state = partStates.get(part)!.apply((servers) => servers[key]);
+      const secret = part.passwords.apply((all) => all?.[key]);
       const rostered = this.ready.servers.apply((servers) => servers[key]);
       // Depends on the servers' resource only: a resource that needs this address starts as soon as it is known.
       const seen = watched[key];
@@ -380,6 +413,26 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
   }
   if (problems.length > 0) throw fail();
   return out;
+}
+
+/**
+ * How many parts (FleetServers resources) a fleet's servers are spread over, at most: a fleet
+ * registers only the parts that hold a server. @default 16
+ */
+export const FLEET_PARTS = 16;
+
+/**
+ * The part (0 to {@link FLEET_PARTS} - 1) that holds a server, for good: every server with a
+ * fixed `name` is in part 0, so a name moved from one key to another is freed (the old server
+ * deleted) before it is taken, within one operation; an auto-named server is in the part its key
+ * hashes to (FNV-1a), so it never moves when others are added or removed. Giving a server a fixed
+ * name, or taking it away, moves it to another part: it is replaced.
+ */
+export function partOf(key: string, fixedName: boolean): number {
+  if (fixedName) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return 1 + (hash % (FLEET_PARTS - 1));
 }
 
 /** The most servers one fleet declares. @default 1000 */

@@ -1,4 +1,5 @@
 export {
+  FLEET_PARTS,
   type FleetConfigurationFor,
   type FleetMember,
   FleetRoster,
@@ -10,6 +11,7 @@ export {
   type FleetServersArgs,
   GameServerFleet,
   type GameServerFleetArgs,
+  partOf,
   type RosterEntry,
   resolveFleet,
 } from "./fleet.js";

@@ -79,8 +79,8 @@ type Shape = "servers" | "fleet";
 /**
  * The program before and after the change: one auto-named server updated, one auto-named and one
  * fixed-name server replaced. In the fleet shape (issue 9) the same servers are one FleetServers
- * resource, created without waiting, and a roster resource waits for them, as GameServerFleet
- * declares them.
+ * part (the resource each of a GameServerFleet's parts is: it holds several servers and creates
+ * them without waiting), and a roster resource waits for them.
  */
 function program(version: 1 | 2, tag: string, shape: Shape = "servers"): DeclaredServer[] {
   const base = { gameType: "cs2", readyTimeoutSeconds: 2 };
@@ -440,7 +440,7 @@ describe("fault matrix", () => {
     for (const call of CALLS)
       for (const fault of Object.keys(FAULTS)) for (const sustained of [false, true]) scenarios.push(faultScenario(call, fault, sustained));
     scenarios.push(...SPECIALS);
-    // The same matrix over a fleet's shape (one FleetServers resource that creates without
+    // The same matrix over a fleet's shape (one FleetServers part that creates without
     // waiting, one roster that waits): every call and fault once, and sustained where the fleet
     // has logic of its own (the waits' reads, its creates, the two steps of a replacement).
     for (const call of CALLS) {

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
+import { GameServerFleet, type GameServerFleetArgs, partOf } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
 import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
@@ -15,13 +15,13 @@ const rpc: any = createRequire(import.meta.url)("@pulumi/pulumi/runtime/rpc");
 const { waitForRPCs } = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 type Props = Record<string, unknown>;
 
-/** The FleetServers inputs a fleet definition declares, as the engine receives them (secrets unwrapped). */
-async function declare(args: GameServerFleetArgs): Promise<Props> {
-  let declared: Props | undefined;
+/** The FleetServers parts a fleet definition declares, by resource name, as the engine receives them (secrets unwrapped). */
+async function declare(args: GameServerFleetArgs): Promise<Record<string, Props>> {
+  const declared: Record<string, Props> = {};
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        if (a.type === FLEET_TYPE) declared = unwrapSecrets(a.inputs) as Props;
+        if (a.type === FLEET_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
         return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
       },
       call: (a) => a.inputs,
@@ -34,8 +34,18 @@ async function declare(args: GameServerFleetArgs): Promise<Props> {
   // Every registration, the component's outputs included, reaches these mocks before the next
   // declaration replaces them.
   await waitForRPCs();
-  if (!declared) throw new Error("the fleet declared no FleetServers resource");
+  if (Object.keys(declared).length === 0) throw new Error("the fleet declared no FleetServers resource");
   return declared;
+}
+
+/** The name of the part that holds the server of this key (an auto-named one unless `fixedName`). */
+const partName = (key: string, fixedName = false) => `cup-servers-${partOf(key, fixedName) + 1}`;
+
+/** The one part a definition declares (its servers all share it). */
+function onlyPart(declared: Record<string, Props>): [string, Props] {
+  const parts = Object.entries(declared);
+  expect(parts).toHaveLength(1);
+  return parts[0]!;
 }
 
 function unwrapSecrets(value: unknown): unknown {
@@ -45,33 +55,58 @@ function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
-/** The fleet's one FleetServers resource through the real host, as `pulumi up` drives it. */
+/** A fleet's FleetServers parts through the real host, as `pulumi up` drives them. */
 class Stack {
-  id: string | undefined;
-  inputs: Props = {};
-  outs: Props = {};
+  readonly parts = new Map<string, { id: string; inputs: Props; outs: Props }>();
   constructor(readonly host: ProviderHost) {}
 
-  /** Check, then create, or diff and update when the provider reports changes. */
-  async up(news: Props): Promise<"create" | "update" | "same"> {
-    const { inputs, failures } = await this.host.check("cup-servers", this.inputs, news);
-    expect(failures).toEqual([]);
-    if (this.id === undefined) {
-      const made = await this.host.create("cup-servers", inputs);
-      Object.assign(this, { id: made.id, inputs, outs: made.outs });
-      return "create";
+  /**
+   * Each declared part checked, then created, or diffed and updated when the provider reports
+   * changes; a part no longer declared is deleted. Returns what happened to each part that changed.
+   */
+  async up(declared: Record<string, Props>): Promise<Record<string, "create" | "update" | "delete">> {
+    const done: Record<string, "create" | "update" | "delete"> = {};
+    for (const [name, news] of Object.entries(declared)) {
+      const part = this.parts.get(name);
+      const { inputs, failures } = await this.host.check(name, part?.inputs ?? {}, news);
+      expect(failures).toEqual([]);
+      if (!part) {
+        const made = await this.host.create(name, inputs);
+        this.parts.set(name, { id: made.id, inputs, outs: made.outs });
+        done[name] = "create";
+        continue;
+      }
+      const diff = await this.host.diff(name, part.id, part.outs, inputs);
+      // A part is never replaced: its servers are, one by one.
+      expect(diff.replaces).toEqual([]);
+      if (diff.changes !== "some") continue;
+      Object.assign(part, { outs: await this.host.update(name, part.id, part.outs, inputs), inputs });
+      done[name] = "update";
     }
-    const diff = await this.host.diff("cup-servers", this.id, this.outs, inputs);
-    // The fleet resource itself is never replaced: its servers are, one by one.
-    expect(diff.replaces).toEqual([]);
-    if (diff.changes !== "some") return "same";
-    this.outs = await this.host.update("cup-servers", this.id, this.outs, inputs);
-    this.inputs = inputs;
-    return "update";
+    for (const [name, part] of this.parts) {
+      if (name in declared) continue;
+      await this.host.delete(name, part.id, part.outs);
+      this.parts.delete(name);
+      done[name] = "delete";
+    }
+    return done;
+  }
+
+  /** Every part's servers, by key. */
+  servers(): Record<string, Props> {
+    return Object.assign({}, ...[...this.parts.values()].map((p) => p.outs.servers as Record<string, Props>));
   }
 
   server(key: string): Props {
-    return (this.outs.servers as Record<string, Props>)[key]!;
+    return this.servers()[key]!;
+  }
+
+  keys(): string[] {
+    return Object.keys(this.servers()).sort();
+  }
+
+  async destroy(): Promise<void> {
+    await this.up({});
   }
 }
 
@@ -101,70 +136,99 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   });
 
   it("adds one, removes one, changes a default for exactly the servers that inherit it, and says which in the preview", async () => {
+    // a and v share a part; b and c each have their own (see partOf).
+    expect(partName("v")).toBe(partName("a"));
+    expect(new Set([partName("a"), partName("b"), partName("c")]).size).toBe(3);
     const stack = new Stack(fixture.host);
     const three = { a: {}, b: {}, c: { configuration: { freezeTime: 20 } } };
     let before = await requests(env);
-    expect(await stack.up(await declare(definition(three)))).toBe("create");
+    expect(await stack.up(await declare(definition(three)))).toEqual({
+      [partName("a")]: "create",
+      [partName("b")]: "create",
+      [partName("c")]: "create",
+    });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 3 });
-    expect(Object.keys(stack.outs.servers as Props)).toEqual(["a", "b", "c"]);
+    expect(stack.keys()).toEqual(["a", "b", "c"]);
     const ids = (keys: string[]) => keys.map((k) => stack.server(k).serverId);
     const [idA, idC] = ids(["a", "c"]);
 
     // Nothing changed: no request at all.
     before = await requests(env);
-    expect(await stack.up(await declare(definition(three)))).toBe("same");
+    expect(await stack.up(await declare(definition(three)))).toEqual({});
     expect(delta(before, await requests(env))).toEqual({});
 
-    // Add d: only d is created, and the preview's line says so.
+    // Add v: only v is created, by its part, and the preview's line says so.
     fixture.host.output = "";
     before = await requests(env);
-    expect(await stack.up(await declare(definition({ ...three, d: {} })))).toBe("update");
+    expect(await stack.up(await declare(definition({ ...three, v: {} })))).toEqual({ [partName("v")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1 });
-    await expectPrinted(fixture.host, 'GameServerFleet "cup": creates d; every other server is left alone');
+    await expectPrinted(fixture.host, 'GameServerFleet "cup": creates v; every other server is left alone');
     expect(ids(["a", "c"])).toEqual([idA, idC]);
 
-    // Remove b: only b is deleted.
-    const { b: _b, ...withoutB } = { ...three, d: {} };
+    // Remove b: only b is deleted (its part with it: it held no other).
+    const { b: _b, ...withoutB } = { ...three, v: {} };
     before = await requests(env);
-    expect(await stack.up(await declare(definition(withoutB)))).toBe("update");
+    expect(await stack.up(await declare(definition(withoutB)))).toEqual({ [partName("b")]: "delete" });
     expect(delta(before, await requests(env))).toEqual({ [DELETE]: 1 });
-    expect(Object.keys(stack.outs.servers as Props)).toEqual(["a", "c", "d"]);
+    expect(stack.keys()).toEqual(["a", "c", "v"]);
     expect((await env.client.gameServers.list()).total).toBe(3);
 
-    // Change the default freezeTime: a and d inherit it and are updated in place; c overrides it.
+    // Change the default freezeTime: a and v inherit it and are updated in place; c overrides it.
     fixture.host.output = "";
     before = await requests(env);
-    expect(await stack.up(await declare(definition(withoutB, 18)))).toBe("update");
+    expect(await stack.up(await declare(definition(withoutB, 18)))).toEqual({ [partName("a")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [PATCH]: 2 });
-    await expectPrinted(fixture.host, "updates a (configuration), d (configuration)");
+    await expectPrinted(fixture.host, "updates a (configuration), v (configuration)");
     const byId = new Map((await env.client.gameServers.list()).items.map((s) => [s.id, s]));
-    expect(ids(["a", "c", "d"]).map((id) => byId.get(id as string)!.configuration.freezeTime)).toEqual([18, 20, 18]);
+    expect(ids(["a", "c", "v"]).map((id) => byId.get(id as string)!.configuration.freezeTime)).toEqual([18, 20, 18]);
 
     // Moving a server to another region replaces it (a new server, the old one deleted); nothing else moves.
     fixture.host.output = "";
     before = await requests(env);
     const moved = definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18);
-    expect(await stack.up(await declare(moved))).toBe("update");
+    expect(await stack.up(await declare(moved))).toEqual({ [partName("c")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
     await expectPrinted(fixture.host, "replaces c (region)");
     expect(stack.server("c").region).toBe("eu-west-1");
     expect(stack.server("c").serverId).not.toBe(idC);
     expect(stack.server("a").serverId).toBe(idA);
     const live = (await env.client.gameServers.list()).items.filter((s) => s.deletedAt === null).map((s) => s.id);
-    expect(live.sort()).toEqual((ids(["a", "c", "d"]) as string[]).sort());
+    expect(live.sort()).toEqual((ids(["a", "c", "v"]) as string[]).sort());
 
     // Destroy: every server is deleted.
-    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+    await stack.destroy();
     expect((await env.client.gameServers.list()).items.filter((s) => s.deletedAt === null)).toEqual([]);
+  });
+
+  it("keeps a server in its part for good: a part holds the same keys whatever else the fleet declares", async () => {
+    const twenty = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`s-${i}`, {}]));
+    const parts = await declare(definition(twenty));
+    // Spread over several parts, each server in the part its key names.
+    expect(Object.keys(parts).length).toBeGreaterThan(5);
+    for (const [name, inputs] of Object.entries(parts))
+      for (const key of Object.keys(inputs.servers as Props)) expect(partName(key)).toBe(name);
+    // With ten more, and a fixed-name one: every part of the twenty is declared as it was, or grows.
+    const more = await declare(
+      definition({ ...twenty, ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t-${i}`, {}])), f: { name: "cup-f" } }),
+    );
+    for (const [name, inputs] of Object.entries(parts)) {
+      const now = more[name]!.servers as Props;
+      for (const key of Object.keys(inputs.servers as Props)) expect(now[key]).toBeDefined();
+    }
+    // Servers with a fixed name are all in the first part.
+    expect(Object.keys(more[partName("f", true)]!.servers as Props)).toEqual(["f"]);
+    expect(partName("f", true)).toBe("cup-servers-1");
   });
 
   it("keeps every server that exists when some fail, and the next up finishes the rest", async () => {
     // A live server already carries the fixed name the fleet declares for "b".
     const squatter = await env.client.gameServers.create(cs2("cup-final", "eu-central-1"));
     const stack = new Stack(fixture.host);
-    const news = await declare(definition({ a: {}, b: { name: "cup-final" }, c: {} }));
-    const { inputs } = await fixture.host.check("cup-servers", {}, news);
-    const failure = await fixture.host.create("cup-servers", inputs).then(
+    // Servers with fixed names share a part: one of its servers fails.
+    const declared = await declare(definition({ a: { name: "cup-a" }, b: { name: "cup-final" }, c: { name: "cup-c" } }));
+    const [part, news] = onlyPart(declared);
+    const { inputs } = await fixture.host.check(part, {}, news);
+    const failure = await fixture.host.create(part, inputs).then(
       () => undefined,
       (e: unknown) => e as HostError,
     );
@@ -174,64 +238,100 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     // The engine keeps the resource with what the error carries: a and c, both real.
     const kept = failure!.initFailure!;
     expect(Object.keys(kept.properties.servers as Props)).toEqual(["a", "c"]);
-    Object.assign(stack, { id: kept.id, inputs, outs: kept.properties });
+    stack.parts.set(part, { id: kept.id, inputs, outs: kept.properties });
 
     // The name is freed; the next up creates only b.
     await env.client.gameServers.delete(squatter.id);
     const before = await requests(env);
-    expect(await stack.up(news)).toBe("update");
+    expect(await stack.up(declared)).toEqual({ [part]: "update" });
     expect(delta(before, await requests(env))).toMatchObject({ [POST]: 1 });
-    expect(Object.keys(stack.outs.servers as Props)).toEqual(["a", "b", "c"]);
-    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+    expect(stack.keys()).toEqual(["a", "b", "c"]);
+    await stack.destroy();
   });
 
   it("frees a fixed name a removed server carried before a new server takes it", async () => {
     const stack = new Stack(fixture.host);
-    expect(await stack.up(await declare(definition({ old: { name: "cup-moved" }, keep: {} })))).toBe("create");
+    await stack.up(await declare(definition({ old: { name: "cup-moved" }, keep: {} })));
     const before = await requests(env);
     // A slow delete: the name is still taken unless the new server waits for it.
     await env.control.fault({ method: "DELETE", route: "/v1/game-servers/:id", times: 1, delayMs: 200 });
-    expect(await stack.up(await declare(definition({ new: { name: "cup-moved" }, keep: {} })))).toBe("update");
+    // Both fixed names are in one part, whose update deletes the old server first.
+    expect(await stack.up(await declare(definition({ new: { name: "cup-moved" }, keep: {} })))).toEqual({
+      [partName("new", true)]: "update",
+    });
     expect(delta(before, await requests(env))).toMatchObject({ [POST]: 1, [DELETE]: 1 });
-    expect(Object.keys(stack.outs.servers as Props).sort()).toEqual(["keep", "new"]);
+    expect(stack.keys()).toEqual(["keep", "new"]);
     expect(stack.server("new").name).toBe("cup-moved");
-    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+    await stack.destroy();
   });
 
   it("a preview that does not know the passwords yet shows them as changing in place, not as a replacement", async () => {
     const stack = new Stack(fixture.host);
     const base = definition({ a: {} });
     const withPassword = { ...base, defaults: { ...base.defaults, serverPassword: "join-the-cup" } };
-    expect(await stack.up(await declare(withPassword))).toBe("create");
-    const { inputs } = await fixture.host.check("cup-servers", stack.inputs, { ...(await declare(withPassword)), passwords: UNKNOWN });
+    const [name, news] = onlyPart(await declare(withPassword));
+    await stack.up({ [name]: news });
+    const part = stack.parts.get(name)!;
+    const { inputs } = await fixture.host.check(name, part.inputs, { ...news, passwords: UNKNOWN });
     fixture.host.output = "";
-    expect((await fixture.host.diff("cup-servers", stack.id!, stack.outs, inputs)).changes).toBe("some");
+    expect((await fixture.host.diff(name, part.id, part.outs, inputs)).changes).toBe("some");
     await expectPrinted(fixture.host, "updates a (rconPassword, serverPassword)");
     expect(fixture.host.output).not.toContain("replaces");
-    await fixture.host.delete("cup-servers", stack.id!, stack.outs);
+    await stack.destroy();
   });
 
   it("a preview with a whole server or the shared settings unknown passes them through, without a failure or a request", async () => {
-    const declared = await declare(definition({ a: {}, b: {}, c: {} }));
+    // a and v share a part.
+    const [part, declared] = onlyPart(await declare(definition({ a: {}, v: {} })));
     const requestsBefore = (await env.control.stats()).requests.total;
-    const withServer = { ...declared, servers: { ...(declared.servers as Props), b: UNKNOWN } };
-    const checked = await fixture.host.check("cup-servers", {}, withServer);
+    const withServer = { ...declared, servers: { ...(declared.servers as Props), v: UNKNOWN } };
+    const checked = await fixture.host.check(part, {}, withServer);
     expect(checked.failures).toEqual([]);
-    expect((checked.inputs.servers as Props).b).toBe(UNKNOWN);
+    expect((checked.inputs.servers as Props).v).toBe(UNKNOWN);
     const withCommon = { ...declared, common: UNKNOWN };
-    const checkedCommon = await fixture.host.check("cup-servers", {}, withCommon);
+    const checkedCommon = await fixture.host.check(part, {}, withCommon);
     expect(checkedCommon.failures).toEqual([]);
     expect(checkedCommon.inputs.common).toBe(UNKNOWN);
     const outs = { fleet: "cup", common: {}, servers: {}, passwords: {} };
     for (const news of [checked.inputs, checkedCommon.inputs])
-      expect((await fixture.host.diff("cup-servers", "fleet-1", outs, news)).changes).toBe("some");
+      expect((await fixture.host.diff(part, "fleet-1", outs, news)).changes).toBe("some");
     // A server in the state whose new settings are unknown may change in place.
-    const b = { id: "srv_b", serverId: "srv_b", name: "cup-b-1234567", gameType: "cs2", region: "eu-central-1", configuration: {} };
+    const v = { id: "srv_v", serverId: "srv_v", name: "cup-v-1234567", gameType: "cs2", region: "eu-central-1", configuration: {} };
     fixture.host.output = "";
-    const inState = { ...outs, servers: { b } };
-    expect((await fixture.host.diff("cup-servers", "fleet-1", inState, checked.inputs)).changes).toBe("some");
-    await expectPrinted(fixture.host, "updates b (not known yet)");
+    const inState = { ...outs, servers: { v } };
+    expect((await fixture.host.diff(part, "fleet-1", inState, checked.inputs)).changes).toBe("some");
+    await expectPrinted(fixture.host, "updates v (not known yet)");
     expect((await env.control.stats()).requests.total).toBe(requestsBefore);
+  });
+
+  it("sends the parts' creates first come first served: under a rate limit, the part that started first is not held behind the next", async () => {
+    // Two parts of 40 servers (more than the requests in flight at once), at 50 requests/s.
+    const [, declared] = onlyPart(await declare(definition({ a: {} })));
+    const part = (prefix: string) => ({
+      __provider: declared.__provider,
+      fleet: "cup",
+      common: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION },
+      servers: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${prefix}-${i}`, { autoNamePrefix: `cup-${prefix}-${i}` }])),
+      passwords: {},
+    });
+    const [a, b] = [await fixture.host.check("cup-servers-2", {}, part("a")), await fixture.host.check("cup-servers-3", {}, part("b"))];
+    await env.control.config({ rateLimitPerSecond: 50 });
+    try {
+      const first = fixture.host.create("cup-servers-2", a.inputs);
+      const second = fixture.host.create("cup-servers-3", b.inputs);
+      const made = await Promise.all([first, second]);
+      await env.control.config({ rateLimitPerSecond: null });
+      // The API's order of creation: every server of the first part before the second part's,
+      // but for a few sent alongside the first part's last ones.
+      const names = (await env.client.gameServers.list({ pageSize: 100 })).items.map((s) => s.name);
+      expect(names).toHaveLength(80);
+      const lastOfFirst = Math.max(...names.map((n, i) => (n.startsWith("cup-a-") ? i : -1)));
+      expect(names.slice(0, lastOfFirst).filter((n) => n.startsWith("cup-b-")).length).toBeLessThanOrEqual(5);
+      await fixture.host.delete("cup-servers-2", made[0].id, made[0].outs);
+      await fixture.host.delete("cup-servers-3", made[1].id, made[1].outs);
+    } finally {
+      await env.control.config({ rateLimitPerSecond: null });
+    }
   });
 
   it("rejects an invalid definition before any API call, naming the server and the field", async () => {
@@ -269,8 +369,10 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
       regions: ["us-east-1", "us-west-2"],
       servers: { "pug-2": { configuration: { maxPlayers: 12 } } },
     });
-    const servers = declared.servers as Record<string, Props>;
-    expect(Object.keys(servers)).toEqual(["pug-1", "pug-2", "pug-3"]);
+    // Each in a part of its own, whole (a part of one server shares nothing).
+    expect(Object.keys(declared).sort()).toEqual(["pug-1", "pug-2", "pug-3"].map((k) => partName(k)).sort());
+    const byKey = Object.assign({}, ...Object.values(declared).map((d) => d.servers)) as Record<string, Props>;
+    const servers = Object.fromEntries(["pug-1", "pug-2", "pug-3"].map((k) => [k, byKey[k]!]));
     expect(Object.values(servers).map((i) => i.region)).toEqual(["us-east-1", "us-west-2", "us-east-1"]);
     expect(Object.values(servers).map((i) => i.autoNamePrefix)).toEqual(["cup-pug-1", "cup-pug-2", "cup-pug-3"]);
     expect((servers["pug-2"]!.configuration as Props).maxPlayers).toBe(12);
@@ -283,7 +385,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
 describe("GameServerFleet waits without holding the engine's slots", () => {
   const env = useEmulator({ bootDelayMs: 400 });
 
-  it("creates every server in one operation, then one roster resource waits for all and carries real addresses", async () => {
+  it("creates the servers without waiting, a part at a time, then one roster resource waits for all and carries real addresses", async () => {
     const events: OfflineResourceEvent[] = [];
     const lines: string[] = [];
     const known: Record<string, number> = {};
@@ -311,12 +413,17 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       log: (line) => lines.push(line),
     });
     try {
-      // One resource holds the twelve servers...
-      const fleet = run.resources.filter((r) => r.type === FLEET_TYPE);
-      expect(fleet).toHaveLength(1);
-      const servers = Object.values(fleet[0]!.outputs.servers as Record<string, Props>);
+      // The twelve servers are spread over parts, each in the part its key names...
+      const parts = run.resources.filter((r) => r.type === FLEET_TYPE);
+      expect(parts.length).toBeGreaterThan(1);
+      const servers = parts.flatMap((part) =>
+        Object.entries(part.outputs.servers as Record<string, Props>).map(([key, server]) => {
+          expect(part.name).toBe(partName(key));
+          return server;
+        }),
+      );
       expect(servers).toHaveLength(12);
-      // ...and its create returned once the API accepted each one, before any ran...
+      // ...and each part's create returned once the API accepted its servers, before they ran...
       expect(servers.every((s) => s.status === "allocating")).toBe(true);
       // ...and the roster was known only when all of them ran.
       const roster = run.outputs.roster as Record<string, { connectUrl: string; ip: string; port: number }>;
@@ -329,8 +436,9 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       expect(typeof run.outputs.readyAt).toBe("string");
       // The waiting resource started after every server's create had returned.
       const rosterStarted = events.find((e) => e.kind === "started" && e.type.endsWith(":FleetRoster"))!.at;
-      const created = events.find((e) => e.kind === "created" && e.type === FLEET_TYPE)!.at;
-      expect(rosterStarted).toBeGreaterThanOrEqual(created);
+      const created = events.filter((e) => e.kind === "created" && e.type === FLEET_TYPE).map((e) => e.at);
+      expect(created).toHaveLength(parts.length);
+      expect(rosterStarted).toBeGreaterThanOrEqual(Math.max(...created));
       // The program watched the servers, and the roster started once it had seen every one run...
       expect(rosterStarted).toBeGreaterThanOrEqual(Math.max(...Object.values(known)));
       expect(Object.keys(known)).toHaveLength(12);
@@ -341,7 +449,9 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       expect(byRoute["GET /v1/game-servers/:id/status"] ?? 0).toBe(0);
       // The run says what the fleet did, not one line per server.
       expect(lines.filter((l) => l.includes('GameServer "'))).toEqual([]);
-      expect(lines).toContainEqual(expect.stringContaining('GameServerFleet "cup": 12 servers created'));
+      const counted = lines.map((l) => /GameServerFleet "cup": (\d+) servers? created \(/.exec(l)?.[1]).filter((n) => n !== undefined);
+      expect(counted).toHaveLength(parts.length);
+      expect(counted.reduce((sum, n) => sum + Number(n), 0)).toBe(12);
     } finally {
       await run.destroy();
     }
