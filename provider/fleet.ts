@@ -159,11 +159,11 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       });
     const waits = pulumi.all(this.parts.map((p) => p.servers)).apply((all) => {
       const out: Record<string, { serverId: string; wait?: boolean }> = {};
-      for (const servers of all) {
-        for (const [key, s] of Object.entries(servers ?? {})) {
-          if (typeof s?.serverId === "string" && key in definitions)
-            out[key] = { serverId: s.serverId, ...(noWait.has(key) ? { wait: false } : {}) };
-        }
+      for (const key of keys) {
+        // Each key from its own part: another part may still hold a server the key had (moved
+        // there by a fixed name given or taken away) whose delete failed.
+        const serverId = all[this.parts.indexOf(partOfKey.get(key)!)]?.[key]?.serverId;
+        if (typeof serverId === "string") out[key] = { serverId, ...(noWait.has(key) ? { wait: false } : {}) };
       }
       return out;
     });
@@ -175,13 +175,13 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
           .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>),
       ]),
     );
-    // The fleet's deadline counts from when its first servers exist (a fleet may wait on other
-    // resources first). While they start, the program watches the ones this run created (see
-    // fleet-addresses.ts) and knows each address the moment its server runs; the roster starts
-    // when every watch has ended, so it mostly confirms what the program saw.
-    let until: number | undefined;
-    const startClock = () => (until ??= Date.now() + readyTimeoutSeconds * 1000);
-    const deadline = pulumi.all([...partStates.values()]).apply(startClock);
+    // The fleet's deadline counts from when its servers exist (a fleet may wait on other
+    // resources first): for the roster, from when the last part returned; for a server the
+    // program watches, from when its part returned. While they start, the program watches the
+    // ones this run created (see fleet-addresses.ts) and knows each address the moment its server
+    // runs; the roster starts when every watch has ended, so it mostly confirms what the program saw.
+    const timeoutMs = readyTimeoutSeconds * 1000;
+    const deadline = pulumi.all([...partStates.values()]).apply(() => Date.now() + timeoutMs);
     const watch = !pulumi.runtime.isDryRun();
     const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
@@ -189,7 +189,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       // One apply of the part's state each: `pulumi.all` would walk the part's state once per server.
       watched[key] = partStates.get(partOfKey.get(key)!)!.apply(async (servers) => {
         const s = servers[key];
-        return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, startClock()) : undefined;
+        return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, Date.now() + timeoutMs) : undefined;
       });
     }
     const rosterServers = watch ? pulumi.all([waits, pulumi.all(Object.values(watched))]).apply(([w]) => w) : waits;

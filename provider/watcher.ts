@@ -233,7 +233,9 @@ export class Watcher {
     }
     const now = this.#clock.now();
     const toRead = waiters.filter((w) => w.due || !this.#events || now - w.readAt >= RECHECK_MS);
-    const seen = toRead.length > 0 ? await this.#read(toRead, failures) : new Map<string, GameServer | "gone">();
+    const reads = { sent: 0 };
+    const seen = toRead.length > 0 ? await this.#read(toRead, failures, reads) : new Map<string, GameServer | "gone">();
+    this.#pollCost += reads.sent;
     for (const w of toRead) {
       const server = seen.get(w.id);
       if (server === undefined) {
@@ -257,11 +259,11 @@ export class Watcher {
   }
 
   /** The servers of `waiters` as the API has them now; transient failures go to `failures`. */
-  async #read(waiters: Pick<Waiter, "id">[], failures: Error[]): Promise<Map<string, GameServer | "gone">> {
+  async #read(waiters: Pick<Waiter, "id">[], failures: Error[], reads = { sent: 0 }): Promise<Map<string, GameServer | "gone">> {
     const seen = new Map<string, GameServer | "gone">();
     const readOne = async (id: string) => {
       try {
-        this.#pollCost++;
+        reads.sent++;
         seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
       } catch (error) {
         if (error instanceof NotFoundError) seen.set(id, "gone");
@@ -276,14 +278,14 @@ export class Watcher {
         // as every wait of this watcher could fill (those due may be the oldest). The last page is
         // the one the previous list answer's total gives (the list was counted once, at first).
         const readPage = async (page: number) => {
-          this.#pollCost++;
+          reads.sent++;
           const { items, total } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, { maxRetries: 0 });
           this.#listTotal = total;
           for (const server of items) if (wanted.delete(server.id)) seen.set(server.id, server);
           return Math.ceil(total / PAGE_SIZE);
         };
         if (this.#listTotal === undefined) {
-          this.#pollCost++;
+          reads.sent++;
           this.#listTotal = (await this.#client.gameServers.list({ page: 1, pageSize: 1 }, { maxRetries: 0 })).total;
         }
         const guessed = Math.max(1, Math.ceil(this.#listTotal / PAGE_SIZE));

@@ -16,6 +16,8 @@ const RESET_MARGIN_MS = 5;
 export const BULK_LEAVES = 0.3;
 /** How often a bulk request asks again while a new window's first answer is awaited. */
 const PROBE_WAIT_MS = 5;
+/** How long bulk requests await a new window's first answer at most (it may never come). */
+const PROBE_FOR_MS = 250;
 
 /**
  * The API's rate-limit window as this client sees it. Estimates err late: a response's reset is
@@ -43,7 +45,8 @@ export class RateWindow {
    * Takes one request's place in the window when there is one (returns 0: send it now), or
    * returns how long to wait before asking again. A `bulk` request takes a place only while more
    * than {@link BULK_LEAVES} of the window remains, and in a new window only once an answer of
-   * that window has said what remains (the first request of the window asks).
+   * that window has said what remains (the first request of the window asks), or
+   * {@link PROBE_FOR_MS} after it began when no answer says.
    */
   take(now: number, bulk = false): number {
     if (!this.#known) return 0;
@@ -58,7 +61,7 @@ export class RateWindow {
     }
     // Others may have spent part of a new window already: bulk requests wait for the first answer
     // of the window to say what is left, instead of taking the whole window on a guess.
-    if (bulk && this.#guessed && this.#remaining < this.#limit) return PROBE_WAIT_MS;
+    if (bulk && this.#guessed && this.#remaining < this.#limit && now - this.#windowStartedAt < PROBE_FOR_MS) return PROBE_WAIT_MS;
     const leave = bulk ? Math.floor(this.#limit * BULK_LEAVES) : 0;
     if (this.#remaining > leave) {
       this.#remaining--;

@@ -120,6 +120,8 @@ export class Transport {
   #pausedUntil = 0;
   /** The API's rate-limit window as its responses describe it: requests beyond it wait for its reset. */
   readonly #window = new RateWindow();
+  /** Where the next bulk request waits for its turn at the window. */
+  #bulkLine: Promise<unknown> = Promise.resolve();
   #apiClockOffsetMs: number | undefined;
 
   constructor(config: TransportConfig) {
@@ -223,6 +225,16 @@ export class Transport {
     const clock = this.#config.clock;
     const pause = this.#pausedUntil - clock.now();
     if (pause > 0) await this.#sleep(pause + Math.random() * Math.min(pause, 1_000), signal);
+    if (!bulk) return this.#room(deadline, signal, false);
+    // Bulk requests take the window's room in the order they came (one waits at a time), so the
+    // first of many creates are sent first; other requests never wait behind them.
+    const turn = this.#bulkLine.then(() => this.#room(deadline, signal, true));
+    this.#bulkLine = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #room(deadline: number, signal: AbortSignal | undefined, bulk: boolean): Promise<void> {
+    const clock = this.#config.clock;
     for (;;) {
       const now = clock.now();
       const wait = this.#window.take(now, bulk);

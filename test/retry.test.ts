@@ -152,4 +152,12 @@ describe("RateWindow: pacing from the API's rate-limit headers", () => {
     expect([w.take(106, true), w.take(106, true)]).toEqual([0, 0]);
     expect(w.take(107, true)).toBe(200 + 5 - 107);
   });
+
+  it("in a new window whose first request gets no answer, bulk requests go on the guess a quarter of a second in", () => {
+    const w = new RateWindow();
+    w.observe(200, headers(10, 0, 1000), 0);
+    expect(w.take(1000)).toBe(0);
+    expect(w.take(1100, true)).toBeGreaterThan(0);
+    expect(w.take(1250, true)).toBe(0);
+  });
 });
