@@ -140,10 +140,11 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       if (!byPart.has(part)) byPart.set(part, []);
       byPart.get(part)!.push(key);
     }
-    const partOfKey = new Map<string, FleetServers>();
+    /** Each key's part, as an index into `this.parts`. */
+    const partOfKey = new Map<string, number>();
     this.parts = [...byPart.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([part, partKeys]) => {
+      .map(([part, partKeys], index) => {
         const packed = pack(
           Object.fromEntries(partKeys.map((k) => [k, specs[k]])) as Record<string, Record<string, unknown>>,
           SHARED_SETTINGS,
@@ -154,7 +155,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
           { fleet: name, ...packed, passwords: partPasswords },
           { parent: this },
         );
-        for (const k of partKeys) partOfKey.set(k, resource);
+        for (const k of partKeys) partOfKey.set(k, index);
         return resource;
       });
     const waits = pulumi.all(this.parts.map((p) => p.servers)).apply((all) => {
@@ -162,18 +163,15 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       for (const key of keys) {
         // Each key from its own part: another part may still hold a server the key had (moved
         // there by a fixed name given or taken away) whose delete failed.
-        const serverId = all[this.parts.indexOf(partOfKey.get(key)!)]?.[key]?.serverId;
+        const serverId = all[partOfKey.get(key)!]?.[key]?.serverId;
         if (typeof serverId === "string") out[key] = { serverId, ...(noWait.has(key) ? { wait: false } : {}) };
       }
       return out;
     });
-    const partStates = new Map(
-      this.parts.map((p) => [
-        p,
-        pulumi
-          .all([p.common, p.servers])
-          .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>),
-      ]),
+    const partStates = this.parts.map((p) =>
+      pulumi
+        .all([p.common, p.servers])
+        .apply(([common, servers]) => unpackAll(common, servers) as unknown as Record<string, FleetServerState>),
     );
     // The fleet's deadline counts from when its servers exist (a fleet may wait on other
     // resources first): for the roster, from when the last part returned; for a server the
@@ -181,13 +179,13 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     // ones this run created (see fleet-addresses.ts) and knows each address the moment its server
     // runs; the roster starts when every watch has ended, so it mostly confirms what the program saw.
     const timeoutMs = readyTimeoutSeconds * 1000;
-    const deadline = pulumi.all([...partStates.values()]).apply(() => Date.now() + timeoutMs);
+    const deadline = pulumi.all(partStates).apply(() => Date.now() + timeoutMs);
     const watch = !pulumi.runtime.isDryRun();
     const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
       if (!watch || noWait.has(key)) continue;
       // One apply of the part's state each: `pulumi.all` would walk the part's state once per server.
-      watched[key] = partStates.get(partOfKey.get(key)!)!.apply(async (servers) => {
+      watched[key] = partStates[partOfKey.get(key)!]!.apply(async (servers) => {
         const s = servers[key];
         return typeof s?.serverId === "string" && createdThisRun(s.createdAt) ? whenRunning(s.serverId, Date.now() + timeoutMs) : undefined;
       });
@@ -207,8 +205,8 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     this.roster = {};
     for (const key of keys) {
       const part = partOfKey.get(key)!;
-      const state = partStates.get(part)!.apply((servers) => servers[key]);
-      const secret = part.passwords.apply((all) => all?.[key]);
+      const state = partStates[part]!.apply((servers) => servers[key]);
+      const secret = this.parts[part]!.passwords.apply((all) => all?.[key]);
       const rostered = this.ready.servers.apply((servers) => servers[key]);
       // Depends on the servers' resource only: a resource that needs this address starts as soon as it is known.
       const seen = watched[key];

@@ -3,6 +3,7 @@ import "./node-version.js";
 import type { Dispatcher } from "undici";
 import { z } from "zod";
 import { GameServersError } from "./errors.js";
+import type { RateLimitRoom } from "./rate-window.js";
 import { Console, Logs } from "./resources/console.js";
 import { GameServers } from "./resources/game-servers.js";
 import { type Clock, systemClock, Transport } from "./transport.js";
@@ -91,7 +92,7 @@ export class GameServersClient {
    * What is left of the API's rate-limit window as this client sees it: `remaining` requests for
    * the next `resetInMs` ms; undefined when the API describes no window, or it has just reset.
    */
-  get rateLimitRoom(): { remaining: number; resetInMs: number } | undefined {
+  get rateLimitRoom(): RateLimitRoom | undefined {
     return this.#transport.rateLimitRoom;
   }
 

@@ -13,6 +13,7 @@ export {
 } from "./console-stream.js";
 export * from "./errors.js";
 export { PagePromise } from "./pagination.js";
+export type { RateLimitRoom } from "./rate-window.js";
 export {
   CONSOLE_SCOPES,
   Console,

@@ -19,6 +19,12 @@ const PROBE_WAIT_MS = 5;
 /** How long bulk requests await a new window's first answer at most (it may never come). */
 const PROBE_FOR_MS = 250;
 
+/** What is left of the API's rate-limit window: `remaining` requests for the next `resetInMs` ms. */
+export interface RateLimitRoom {
+  remaining: number;
+  resetInMs: number;
+}
+
 /**
  * The API's rate-limit window as this client sees it. Estimates err late: a response's reset is
  * counted from when it arrived, so a window is never thought to reset before it does, and what
@@ -74,7 +80,7 @@ export class RateWindow {
    * What this client thinks is left of the API's window: requests, and ms until it resets; undefined
    * when the API describes none (or the window has reset since: all of it is left).
    */
-  room(now: number): { remaining: number; resetInMs: number } | undefined {
+  room(now: number): RateLimitRoom | undefined {
     if (!this.#known || now >= this.#resetAt) return undefined;
     return { remaining: this.#remaining, resetInMs: this.#resetAt - now };
   }

@@ -10,7 +10,7 @@ import {
   makeAPIError,
   type ResponseHeaders,
 } from "./errors.js";
-import { RateWindow } from "./rate-window.js";
+import { type RateLimitRoom, RateWindow } from "./rate-window.js";
 import {
   backoffDelay,
   isIdempotent,
@@ -146,7 +146,7 @@ export class Transport {
   }
 
   /** What is left of the API's rate-limit window as this client sees it (see RateWindow.room). */
-  get rateLimitRoom(): { remaining: number; resetInMs: number } | undefined {
+  get rateLimitRoom(): RateLimitRoom | undefined {
     return this.#window.room(this.#config.clock.now());
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FIRST_POLL_MS, Watcher } from "../provider/watcher.js";
+import type { RateLimitRoom } from "../sdk/index.js";
 import { cs2, recordingClock, useEmulator } from "./helpers/emulator.js";
 
 describe("the shared watcher", () => {
@@ -103,7 +104,7 @@ describe("the shared watcher", () => {
     await env.control.config({ capacity: { "eu-west-1": 0 } });
     const stuck = await env.client.gameServers.create(cs2("stuck", "eu-west-1"));
     // The client's view of the API's window, as another client's requests leave it.
-    let room: { remaining: number; resetInMs: number } | undefined = { remaining: 4, resetInMs: 800 };
+    let room: RateLimitRoom | undefined = { remaining: 4, resetInMs: 800 };
     const client = new Proxy(env.client, {
       get: (target, key) => (key === "rateLimitRoom" ? room : Reflect.get(target, key)),
     });
