@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import { log, PROGRESS_EVERY_MS } from "./core.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
-import { checkInputs, containsUnknown, diffInputs, UNKNOWN } from "./inputs.js";
+import { checkInputs, containsUnknown, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
 
 export { configure } from "./core.js";
 
@@ -32,6 +32,8 @@ const PASSWORD_KEYS = ["rconPassword", "serverPassword"] as const;
 /** What a fleet server's inputs may hold (the GameServer inputs a fleet declares, passwords apart). */
 const SPEC_KEYS = ["name", "autoNamePrefix", "gameType", "region", "configuration", "autoStop", "autostopMinutes", "readyTimeoutSeconds"];
 const FLEET_INPUTS = ["fleet", "common", "servers", "passwords"];
+/** Inputs the fleet's class sets itself, never the program: not listed in errors. */
+const HIDDEN_INPUTS = ["__provider", STACK_INPUT];
 
 interface Fleet {
   fleet: string;
@@ -39,14 +41,10 @@ interface Fleet {
 }
 
 /** What one server's step ended with: its state (outputs and id), or nothing left of it. */
-type Outcome = (
+type Outcome =
   | { kind: "ok"; id: string; outs: Props }
   | { kind: "gone" }
-  | { kind: "failed"; error: Error; kept?: { id: string; outs: Props } }
-) & {
-  /** A create's inputs: its journal entry is removed once the engine has this outcome. */
-  journal?: Props;
-};
+  | { kind: "failed"; error: Error; kept?: { id: string; outs: Props } };
 
 function labelOf(fleet: unknown): string {
   return `GameServerFleet "${typeof fleet === "string" && fleet ? fleet : "?"}"`;
@@ -59,7 +57,7 @@ export async function check(packedOlds: Props, packedNews: Props) {
   const failures: { property: string; reason: string }[] = [];
   const inputs: Props = { ...news };
   for (const key of Object.keys(news)) {
-    if (key !== "__provider" && !FLEET_INPUTS.includes(key))
+    if (!HIDDEN_INPUTS.includes(key) && !FLEET_INPUTS.includes(key))
       failures.push({ property: key, reason: `${key} is not an input of FleetServers (inputs: ${FLEET_INPUTS.join(", ")})` });
   }
   if (typeof news.fleet !== "string" || !news.fleet) failures.push({ property: "fleet", reason: "fleet must be the fleet's name" });
@@ -144,6 +142,7 @@ export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
   const [olds, news] = [whole(packedOlds), whole(packedNews)];
   if (news.servers === UNKNOWN || packedNews.common === UNKNOWN || containsUnknown(news.fleet))
     return { changes: true, replaces: [], deleteBeforeReplace: false };
+  settleCreates(olds, packedNews);
   const p = plan(olds, news);
   const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
   // The engine shows this resource as one update: say which servers it touches, and how.
@@ -179,6 +178,7 @@ export async function create(packed: Props): Promise<{ id: string; outs: Props }
 export async function update(id: string, packedOlds: Props, packedNews: Props): Promise<{ outs: Props }> {
   const [olds, news] = [whole(packedOlds), whole(packedNews)];
   const fleet = parseFleet(news);
+  settleCreates(olds, packedNews);
   const p = plan(olds, news);
   const previous = stateOf(olds);
   // Removed servers go first: a fixed name one of them carried is free before another takes it.
@@ -233,7 +233,11 @@ export async function read(id: string, packed: Props) {
     inputs[key] = specOf(s);
   }
   const fleet = props.fleet;
-  return { id, props: { fleet, ...pack(servers, SHARED_OUTPUTS), passwords }, inputs: { fleet, ...pack(inputs, SHARED_SETTINGS) } };
+  return {
+    id,
+    props: { fleet, ...pack(servers, SHARED_OUTPUTS), passwords, ...stackOf(props) },
+    inputs: { fleet, ...pack(inputs, SHARED_SETTINGS), ...stackOf(props) },
+  };
 }
 
 // ---- one server ----------------------------------------------------------------------------
@@ -248,7 +252,7 @@ function serverInputs(props: Props, key: string, spec: Props): Props {
       : isRecord(all) && isRecord(all[key])
         ? all[key]
         : {};
-  const out: Props = { ...spec, waitForRunning: false, __provider: props.__provider };
+  const out: Props = { ...spec, waitForRunning: false, __provider: props.__provider, ...stackOf(props) };
   for (const k of PASSWORD_KEYS) if (typeof pw[k] === "string") out[k] = pw[k];
   return out;
 }
@@ -263,7 +267,18 @@ function serverOutputs(props: Props, key: string): Props {
     serverPassword: passwordOf(props, key, "serverPassword"),
     waitForRunning: false,
     __provider: props.__provider,
+    ...stackOf(props),
   };
+}
+
+/** The hidden input naming the program's stack, when the props have it (states of 0.2 on). */
+function stackOf(props: Props): Props {
+  return typeof props[STACK_INPUT] === "string" ? { [STACK_INPUT]: props[STACK_INPUT] } : {};
+}
+
+/** The engine holds these servers' ids (it sent their state): their creates' journal entries are done. */
+function settleCreates(olds: Props, news: Props): void {
+  for (const [, kept] of stateOf(olds)) server.settleCreate(kept.id, kept.outs, news);
 }
 
 function passwordOf(props: Props, key: string, which: (typeof PASSWORD_KEYS)[number]): string | null {
@@ -281,18 +296,17 @@ function stateOf(props: Props): Map<string, { id: string; outs: Props }> {
 }
 
 /**
- * Creates one server, keeping its journal entry: the engine learns of it only when the whole
- * fleet's step returns, so until then an interrupted run must still find it (see {@link finish}).
+ * Creates one server. Its journal entry stays until the engine is seen to hold the fleet's
+ * state with it (the next diff or update of this part), so a run interrupted before the
+ * engine's checkpoint still finds it.
  */
 async function createServer(props: Props, fleet: Fleet, key: string): Promise<Outcome> {
   const raw = serverInputs(props, key, fleet.servers[key]!);
   try {
-    const { id, outs } = await server.create(raw, { keepJournal: true, quiet: true });
-    return { kind: "ok", id, outs, journal: raw };
+    const { id, outs } = await server.create(raw, { quiet: true });
+    return { kind: "ok", id, outs };
   } catch (error) {
-    // A create whose interrupted predecessor could not be looked up keeps its entry for the next run.
-    const keep = (error as { keepJournal?: boolean }).keepJournal === true;
-    return { ...failure(error), ...(keep ? {} : { journal: raw }) };
+    return failure(error);
   }
 }
 
@@ -315,10 +329,9 @@ async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id:
   }
   const made = await createServer(props, fleet, key);
   if (made.kind === "failed") {
-    // The old server stays this key's. A create whose outcome is unknown keeps its journal
-    // entry (no `journal`), so the next run finds whatever its POST made.
-    const { journal: _j, ...rest } = made;
-    return { ...rest, kept: old };
+    // The old server stays this key's; a create whose outcome is unknown keeps its journal
+    // entry, so the next run finds whatever its POST made.
+    return { ...made, kept: old };
   }
   if (made.kind !== "ok") return made;
   const deleted = await deleteServer(old);
@@ -337,7 +350,6 @@ async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id:
         `replacing ${old.id}: deleting it failed (${deleted.error.message}); it stays, and the next \`pulumi up\` replaces it again`,
       ),
       kept: old,
-      ...(undone.kind === "failed" ? {} : { journal: made.journal }),
     };
   }
   return made;
@@ -379,11 +391,8 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
     servers[key] = split_.server;
     passwords[key] = split_.passwords;
   }
-  const outs = { fleet: fleet.fleet, ...pack(servers, SHARED_OUTPUTS), passwords, __provider: raw.__provider };
+  const outs = { fleet: fleet.fleet, ...pack(servers, SHARED_OUTPUTS), passwords, __provider: raw.__provider, ...stackOf(raw) };
   const label = labelOf(fleet.fleet);
-  // What this returns (or throws with the servers that exist) reaches the engine: the creates'
-  // journal entries have done their work.
-  for (const o of outcomes.values()) if (o.journal) server.forgetCreate(o.journal);
   if (problems.length > 0) {
     const shown = problems.slice(0, 10);
     const message =
@@ -398,7 +407,7 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
 
 /** Splits a GameServer provider's outputs: the server (with its resource id) and its passwords. */
 function split(id: string, outs: Props): { server: Props; passwords: Props } {
-  const { __provider: _p, rconPassword, serverPassword, waitForRunning: _w, ...rest } = outs;
+  const { __provider: _p, [STACK_INPUT]: _s, rconPassword, serverPassword, waitForRunning: _w, ...rest } = outs;
   return { server: { id, ...rest }, passwords: { rconPassword: rconPassword ?? null, serverPassword: serverPassword ?? null } };
 }
 

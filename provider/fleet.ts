@@ -3,7 +3,7 @@ import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import { type Address, createdThisRun, settledValue, whenRunning } from "./fleet-addresses.js";
 import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
-import { GAME_SERVER_ARGS, type GameServerArgs, type Region } from "./game-server.js";
+import { GAME_SERVER_ARGS, type GameServerArgs, programStack, type Region } from "./game-server.js";
 import { type CheckFailure, checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
 
 import rosterProvider = require("./fleet-roster-provider.js");
@@ -296,6 +296,7 @@ export class FleetServers extends pulumi.dynamic.Resource {
         common: args.common ?? {},
         servers: args.servers,
         passwords: pulumi.secret(pulumi.output(args.passwords ?? {})),
+        __stack: programStack(),
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "passwords"] },
       "gameservers",

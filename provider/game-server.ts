@@ -154,6 +154,7 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
             waitForRunning: args.waitForRunning,
             readyTimeoutSeconds: args.readyTimeoutSeconds,
             adoptServerId: args.adoptServerId,
+            __stack: programStack(),
           };
     super(
       provider,
@@ -172,4 +173,21 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
   static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): GameServer {
     return new GameServer(name, undefined as unknown as GameServerArgs, { ...opts, id });
   }
+}
+
+/**
+ * `<organization>/<project>/<stack>` of the running program, sent as the hidden `__stack` input:
+ * the stacks of one project share its directory, and the provider's create journal keeps each
+ * stack's entries apart by it.
+ */
+export function programStack(): string {
+  // A test harness may leave some unset (getOrganization throws then): the others still tell stacks apart.
+  const part = (get: () => string) => {
+    try {
+      return get();
+    } catch {
+      return "";
+    }
+  };
+  return `${part(pulumi.getOrganization)}/${part(pulumi.getProject)}/${part(pulumi.getStack)}`;
 }

@@ -24,6 +24,7 @@ import {
   type ProviderInputs,
   type ProviderOutputs,
   parseInputs,
+  STACK_INPUT,
   toOutputs,
 } from "./inputs.js";
 import { type CreateIntent, intentOf, Journal, liveServersNamed, serversFrom } from "./reconcile.js";
@@ -67,6 +68,8 @@ export async function check(olds: Props, news: Props) {
 }
 
 export async function diff(id: string, olds: Props, news: Props) {
+  // The engine diffs only what its state holds: a create that answered with this id is recorded.
+  settleCreate(id, olds, news);
   const { changes, replaces } = diffInputs(olds, news);
   // A create whose outcome stayed unknown is settled by replacing it: delete looks for the
   // server its POST may have made, then create starts afresh.
@@ -90,57 +93,88 @@ export interface StepOptions {
 }
 
 /**
- * @param how.keepJournal leave the journal entry for the caller to remove with
- *   {@link forgetCreate} once the engine has the outcome (a fleet hands back all its servers at once)
+ * Creates the server (exactly once, see {@link createExactlyOnce}) and waits for it to run. Its
+ * journal entry is marked with the id it answers with, and stays until a later operation shows
+ * the stack holds that id ({@link settleCreate}): the engine writes its checkpoint only after
+ * this answer, and a CLI killed in between would otherwise leave the server outside the state.
  */
-export async function create(
-  raw: Props,
-  how: StepOptions & { keepJournal?: boolean } = {},
-): Promise<{ id: string; outs: ProviderOutputs }> {
+export async function create(raw: Props, how: StepOptions = {}): Promise<{ id: string; outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
-  const { client } = connect();
-  const label = labelOf(inputs.name);
+  const stack = stackOf(inputs);
   const key = journalKey(inputs);
-  let keepJournal = how.keepJournal === true;
+  const record: JournalRecord = {};
   try {
-    const made = inputs.adoptServerId
-      ? { server: await adopt(client, inputs, label) }
-      : await createExactlyOnce(client, inputs, raw, label);
-    const { server } = made;
-    if (server.status === "running" || !inputs.waitForRunning) {
-      if (!how.quiet) log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
-      if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
-      return { id: server.id, outs: toOutputs(server, inputs) };
-    }
-    let outcome: WaitOutcome;
-    try {
-      outcome = await waitUntilRunning(server, inputs);
-    } catch (error) {
-      // The server exists: whatever ended the wait (a revoked key, a lost scope), it must reach
-      // the state, or nothing would ever delete it.
-      throw initFailed(
-        `${labelOf(server.name, server.id)}: waiting for it to run failed (${(error as Error).message}). It stays in the stack; the next \`pulumi up\` resumes waiting.`,
-        server,
-        inputs,
-        raw,
-      );
-    }
-    if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
-    return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
+    const made = await createAndWait(raw, inputs, record, how);
+    if (record.intent) await journal.answer(stack, key, record.intent, made.id);
+    return made;
   } catch (error) {
-    keepJournal ||= (error as { keepJournal?: boolean }).keepJournal === true;
+    const { id, keepJournal } = error as { id?: unknown; keepJournal?: boolean };
+    // A server (or an unresolved create) that stays in the stack is answered like a success; an
+    // earlier interrupted create that could not be looked up keeps its entry for the next run;
+    // otherwise nothing of this create is left, and neither is its entry.
+    if (record.intent && typeof id === "string" && id) await journal.answer(stack, key, record.intent, id);
+    else if (!keepJournal) journal.remove(stack, key);
     throw error;
-  } finally {
-    // Whatever create hands back (an id, an init failure, an error after which nothing of ours
-    // is left), the engine now knows it: the journal entry has done its work. Unless an earlier
-    // interrupted create's server could not be looked up: the next run must look again.
-    if (!keepJournal) journal.remove(key);
   }
 }
 
-/** The engine now has the outcome of a create made with `keepJournal`: its journal entry has done its work. */
-export function forgetCreate(raw: Props): void {
-  journal.remove(journalKey(parseInputs(raw)));
+/** The intent of the POST a create sent (or of the interrupted create it resumed). */
+interface JournalRecord {
+  intent?: CreateIntent;
+}
+
+async function createAndWait(
+  raw: Props,
+  inputs: ProviderInputs,
+  record: JournalRecord,
+  how: StepOptions,
+): Promise<{ id: string; outs: ProviderOutputs }> {
+  const { client } = connect();
+  const label = labelOf(inputs.name);
+  const made = inputs.adoptServerId
+    ? { server: await adopt(client, inputs, label) }
+    : await createExactlyOnce(client, inputs, raw, label, record);
+  const { server } = made;
+  if (server.status === "running" || !inputs.waitForRunning) {
+    if (!how.quiet) log(labelOf(server.name, server.id), `${server.status}${server.connectUrl ? ` at ${server.connectUrl}` : ""}`);
+    if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
+    return { id: server.id, outs: toOutputs(server, inputs) };
+  }
+  let outcome: WaitOutcome;
+  try {
+    outcome = await waitUntilRunning(server, inputs);
+  } catch (error) {
+    // The server exists: whatever ended the wait (a revoked key, a lost scope), it must reach
+    // the state, or nothing would ever delete it.
+    throw initFailed(
+      `${labelOf(server.name, server.id)}: waiting for it to run failed (${(error as Error).message}). It stays in the stack; the next \`pulumi up\` resumes waiting.`,
+      server,
+      inputs,
+      raw,
+    );
+  }
+  if (made.sweep) await sweepDuplicates(client, made.sweep, server.id);
+  return { id: server.id, outs: await settle(outcome, server, inputs, raw, "create") };
+}
+
+/**
+ * The stack holds `id` for this resource (the engine sent an operation on it): a create journal
+ * entry answered with that id has done its work. `props` are its outputs (or inputs), `news`
+ * the program's inputs when the operation has them (they name the stack for states written
+ * before the outputs did).
+ */
+export function settleCreate(id: string, props: Props, news: Props = {}): void {
+  const outputs = parseInputs(props);
+  const stack = outputs.stack ?? parseInputs(news).stack;
+  if (!id || (outputs.name === "" && outputs.autoNamePrefix === undefined)) return;
+  journal.settle(stack ?? UNSCOPED, journalKey(outputs), id);
+}
+
+/** The journal's scope of inputs that name no stack (a host driven directly, not by a program). */
+const UNSCOPED = "(no stack)";
+
+function stackOf(inputs: ProviderInputs): string {
+  return inputs.stack ?? UNSCOPED;
 }
 
 function createBody(inputs: ProviderInputs) {
@@ -179,10 +213,16 @@ interface Made {
  * Creates the server exactly once. A create whose outcome is unknown adopts only the server that
  * provably came from its POST (see reconcile.ts); only when none did is it sent again, once.
  */
-async function createExactlyOnce(client: GameServersClient, inputs: ProviderInputs, raw: Props, label: string): Promise<Made> {
+async function createExactlyOnce(
+  client: GameServersClient,
+  inputs: ProviderInputs,
+  raw: Props,
+  label: string,
+  record: JournalRecord,
+): Promise<Made> {
   const options = callOptions(inputs);
   const key = journalKey(inputs);
-  const resumed = await resumeInterrupted(client, key, inputs, label);
+  const resumed = await resumeInterrupted(client, stackOf(inputs), key, inputs, label, record);
   if (resumed) return { server: resumed };
 
   // A fixed name must be free among live servers: taking over one is adoptServerId's job alone.
@@ -200,7 +240,8 @@ async function createExactlyOnce(client: GameServersClient, inputs: ProviderInpu
 
   const body = createBody(inputs);
   const intent = intentOf(body);
-  await journal.write(key, intent);
+  record.intent = intent;
+  await journal.write(stackOf(inputs), key, intent);
   for (let sent = 1; ; sent++) {
     try {
       // Creates come many at once (a fleet, parallel resources): each leaves room in the API's
@@ -272,16 +313,29 @@ async function deleteQuietly(client: GameServersClient, server: GameServer, labe
 }
 
 /**
- * The journal holds an entry for this resource: an earlier create was interrupted (the provider
- * host was killed) after it may have sent its POST. Its server, if it exists, is unknown to the
- * stack: adopt it when it can become what the program declares, otherwise delete it.
+ * The journal holds this stack's entry for this resource: an earlier create was interrupted
+ * (the provider host was killed after its POST, or the CLI before its checkpoint had the id),
+ * so the server it made, if any, is unknown to the stack: adopt it when it can become what the
+ * program declares, otherwise delete it. Only this stack's entries are read: another stack's
+ * server is never adopted, changed or deleted.
  */
-async function resumeInterrupted(client: GameServersClient, key: string, inputs: ProviderInputs, label: string) {
-  const earlier = journal.read(key);
-  if (!earlier) return undefined;
+async function resumeInterrupted(
+  client: GameServersClient,
+  stack: string,
+  key: string,
+  inputs: ProviderInputs,
+  label: string,
+  record: JournalRecord,
+) {
+  reportLegacyEntry(key, label);
+  const entry = journal.read(stack, key);
+  if (!entry) return undefined;
+  const earlier = entry.intent;
+  record.intent = earlier;
   const when = new Date(earlier.sentAt).toISOString();
   const lookUp = async () => {
     try {
+      if (entry.answeredId !== undefined) return await answeredServer(client, entry.answeredId, inputs);
       return await serversFrom(client, earlier, callOptions(inputs));
     } catch (error) {
       const message =
@@ -294,30 +348,56 @@ async function resumeInterrupted(client: GameServersClient, key: string, inputs:
   // The POST may still be landing: the API can apply a write after its sender died. Give it
   // 5 s from when it was sent (a run that follows a kill at once), then look once more.
   const landingFor = earlier.sentAt + LANDING_MS - Date.now();
-  if (found.length === 0 && landingFor > 0) {
+  if (found.length === 0 && entry.answeredId === undefined && landingFor > 0) {
     await systemClock.sleep(landingFor);
     found = await lookUp();
   }
   if (found.length === 0) {
-    log(label, `a create of this resource was interrupted at ${when}; it had made no server`);
+    // An answered create's server deleted since (a destroy) is routine: nothing to say.
+    if (entry.answeredId === undefined) log(label, `a create of this resource was interrupted at ${when}; it had made no server`);
+    journal.remove(stack, key);
+    record.intent = undefined;
     return undefined;
   }
   const [orphan, ...extra] = found as [GameServer, ...GameServer[]];
   for (const e of extra) await deleteQuietly(client, e, label, "a duplicate left by an interrupted create");
+  const how = entry.answeredId !== undefined ? `answered at ${when}, but the stack never recorded it` : `left by a create interrupted at ${when}`;
   if (orphan.gameType !== inputs.gameType || orphan.region !== inputs.region) {
-    await deleteQuietly(
-      client,
-      orphan,
-      label,
-      `left by a create interrupted at ${when}, and the program now declares another game type or region`,
-    );
+    await deleteQuietly(client, orphan, label, `${how}, and the program now declares another game type or region`);
     return undefined;
   }
-  log(labelOf(orphan.name, orphan.id), `left by a create interrupted at ${when}: adopting it instead of creating another`);
+  log(labelOf(orphan.name, orphan.id), `${how}: adopting it instead of creating another`);
   return client.gameServers.update(
     orphan.id,
     { name: inputs.name, configuration: passwordPatch(inputs, inputs.configuration), ...stopSettings(inputs) },
     callOptions(inputs),
+  );
+}
+
+/** The server a create of this stack answered with, while it lives (its id is proof enough). */
+async function answeredServer(client: GameServersClient, id: string, inputs: ProviderInputs): Promise<GameServer[]> {
+  if (id.startsWith(UNRESOLVED_PREFIX)) return [];
+  try {
+    const server = await client.gameServers.get(id, callOptions(inputs));
+    return server.deletedAt === null ? [server] : [];
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+}
+
+/**
+ * A journal entry of a version that did not tell stacks apart: it may be another stack's, so
+ * nothing is adopted or deleted on its word. It is moved aside and reported once.
+ */
+function reportLegacyEntry(key: string, label: string): void {
+  const legacy = journal.takeLegacy(key);
+  if (!legacy) return;
+  log(
+    label,
+    `found a create journal entry of an older pulumi-gameservers (before stacks were told apart), from ${new Date(legacy.sentAt).toISOString()}: ` +
+      `the server it may have made ("${legacy.name}", ${legacy.gameType}, ${legacy.region}) could be this stack's or another's in this directory, so it was left alone ` +
+      `(entry moved to ${journal.dir}/legacy). If no stack holds it, \`pulumi stack export | npx gameservers orphans --state -\` lists it.`,
   );
 }
 
@@ -357,6 +437,7 @@ function unresolvedOutputs(inputs: ProviderInputs) {
     waitForRunning: inputs.waitForRunning,
     readyTimeoutSeconds: inputs.readyTimeoutSeconds,
     ...(inputs.autoNamePrefix !== undefined ? { autoNamePrefix: inputs.autoNamePrefix } : {}),
+    ...(inputs.stack !== undefined ? { [STACK_INPUT]: inputs.stack } : {}),
   };
 }
 
@@ -469,6 +550,7 @@ export async function read(id: string, props: Props) {
   const { client } = connect();
   // Nothing to read until the next up settles it; refresh keeps it as it is.
   if (id.startsWith(UNRESOLVED_PREFIX)) return { id, props };
+  settleCreate(id, props);
   let server: GameServer;
   try {
     server = await client.gameServers.get(id, callOptions(parseInputs(props)));
@@ -490,6 +572,7 @@ function goneFromState(props: Props, id: string, why: string) {
 export async function update(id: string, olds: Props, news: Props, how: StepOptions = {}): Promise<{ outs: ProviderOutputs }> {
   const inputs = parseInputs(news);
   const { client } = connect();
+  settleCreate(id, olds, news);
   const { updates } = diffInputs(olds, news);
   const patch: UpdateGameServerRequest = {};
   if (updates.includes("name")) patch.name = inputs.name;
@@ -529,15 +612,20 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
 
 export async function del(id: string, props: Props, how: StepOptions = {}): Promise<void> {
   const { client } = connect();
-  if (id.startsWith(UNRESOLVED_PREFIX)) return deleteUnresolved(client, props);
-  try {
-    await client.gameServers.delete(id, callOptions(parseInputs(props)));
-    if (!how.quiet) log(labelOf(props.name, id), "deleted");
-  } catch (error) {
-    // Already gone is success: delete must be idempotent.
-    if (!(error instanceof NotFoundError)) throw error;
-    if (!how.quiet) log(labelOf(props.name, id), "already deleted");
+  if (id.startsWith(UNRESOLVED_PREFIX)) await deleteUnresolved(client, props);
+  else {
+    try {
+      await client.gameServers.delete(id, callOptions(parseInputs(props)));
+      if (!how.quiet) log(labelOf(props.name, id), "deleted");
+    } catch (error) {
+      // Already gone is success: delete must be idempotent.
+      if (!(error instanceof NotFoundError)) throw error;
+      if (!how.quiet) log(labelOf(props.name, id), "already deleted");
+    }
   }
+  // Only once it is gone: a fleet taking a server back calls this too, and a failed delete
+  // must leave the entry for the next run to find that server.
+  settleCreate(id, props);
 }
 
 /**

@@ -26,7 +26,15 @@ export interface ProviderInputs {
   waitForRunning: boolean;
   readyTimeoutSeconds: number;
   adoptServerId?: string;
+  /**
+   * `<organization>/<project>/<stack>` of the program (the hidden `__stack` input the resource
+   * classes set): the create journal keeps each stack's entries apart.
+   */
+  stack?: string;
 }
+
+/** The hidden input that names the program's stack (see {@link ProviderInputs.stack}). */
+export const STACK_INPUT = "__stack";
 
 /** Outputs as the provider writes them to state: everything a later call needs, no undefined. */
 export type ProviderOutputs = ReturnType<typeof toOutputs>;
@@ -76,7 +84,7 @@ export function checkInputs(
   const inputs: Record<string, unknown> = { ...news };
 
   // Validate the known top-level values; unknown ones wait for the real run.
-  const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => v !== UNKNOWN && k !== "__provider" && v !== undefined));
+  const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => v !== UNKNOWN && k !== "__provider" && k !== STACK_INPUT && v !== undefined));
   const settings = Settings.partial().safeParse(known);
   if (!settings.success) {
     for (const issue of settings.error.issues) {
@@ -227,6 +235,7 @@ export function toOutputs(server: GameServer, inputs: ProviderInputs, options: {
     waitForRunning: inputs.waitForRunning,
     readyTimeoutSeconds: inputs.readyTimeoutSeconds,
     ...(inputs.autoNamePrefix !== undefined ? { autoNamePrefix: inputs.autoNamePrefix } : {}),
+    ...(inputs.stack !== undefined ? { [STACK_INPUT]: inputs.stack } : {}),
   };
 }
 
@@ -247,6 +256,7 @@ export function inputsFromOutputs(outputs: ProviderOutputs): Record<string, unkn
   };
   if (outputs.autostopMinutes !== null) inputs.autostopMinutes = outputs.autostopMinutes;
   if (outputs.autoNamePrefix !== undefined) inputs.autoNamePrefix = outputs.autoNamePrefix;
+  if (outputs[STACK_INPUT] !== undefined) inputs[STACK_INPUT] = outputs[STACK_INPUT];
   return inputs;
 }
 
@@ -270,6 +280,7 @@ export function parseInputs(raw: Record<string, unknown>): ProviderInputs {
     waitForRunning: typeof raw.waitForRunning === "boolean" ? raw.waitForRunning : true,
     readyTimeoutSeconds: num(raw.readyTimeoutSeconds) ?? DEFAULT_READY_TIMEOUT_SECONDS,
     adoptServerId: str(raw.adoptServerId),
+    stack: str(raw[STACK_INPUT]),
   };
 }
 
