@@ -6,10 +6,12 @@
  * once, every id in state is live, no two of its live servers share a name, a server it did
  * not create is untouched, and after destroy nothing it created is live.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { intentOf } from "../provider/reconcile.js";
 import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
 import { GameServersClient } from "../sdk/index.js";
 import { Control, CS2_CONFIG } from "./helpers/emulator.js";
@@ -138,13 +140,20 @@ const FLEET = "cup-servers";
 const ROSTER = "roster";
 
 /** The invariant, as problems (empty when it holds). `foreign` are servers the provider did not create. */
-async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, string>, destroyed: boolean): Promise<string[]> {
+async function invariant(
+  lane: Lane,
+  engine: MiniEngine,
+  foreign: Map<string, string>,
+  destroyed: boolean,
+  clients = [lane.client],
+): Promise<string[]> {
   const problems: string[] = [];
   const live = [];
-  for await (const s of lane.client.gameServers.list({ pageSize: 100, includeDeleted: true }, { maxRetries: 5 })) {
-    for (const secret of [s.rconPassword, s.serverPassword]) if (secret) lane.secrets.add(secret);
-    if (s.deletedAt === null) live.push(s);
-  }
+  for (const client of clients)
+    for await (const s of client.gameServers.list({ pageSize: 100, includeDeleted: true }, { maxRetries: 5 })) {
+      for (const secret of [s.rconPassword, s.serverPassword]) if (secret) lane.secrets.add(secret);
+      if (s.deletedAt === null) live.push(s);
+    }
   for (const [id, name] of foreign) {
     const s = live.find((x) => x.id === id);
     if (!s) problems.push(`foreign server ${id} was deleted`);
@@ -173,8 +182,10 @@ async function invariant(lane: Lane, engine: MiniEngine, foreign: Map<string, st
     if (s?.status !== "running" || s.connectUrl !== entry.connectUrl)
       problems.push(`the roster's ${key} is not ${entry.serverId} running at ${entry.connectUrl}`);
   }
-  const names = ours.map((s) => s.name);
-  for (const n of new Set(names)) if (names.filter((x) => x === n).length > 1) problems.push(`two live servers are named ${n}`);
+  // Names are an organization's: two organizations may each have a server of a name.
+  const names = ours.map((s) => `${s.organizationId}\u0000${s.name}`);
+  for (const n of new Set(names))
+    if (names.filter((x) => x === n).length > 1) problems.push(`two live servers are named ${n.split("\u0000")[1]}`);
   return problems;
 }
 
@@ -387,6 +398,151 @@ const SPECIALS: Scenario[] = [
   ),
 ];
 
+/** The program as the resource classes send it from one stack: every input names that stack. */
+function inStack(prog: DeclaredServer[], stack: string): DeclaredServer[] {
+  const tagged = (inputs: Record<string, unknown> | undefined) =>
+    inputs ? { ...inputs, __stack: `organization/cup/${stack}` } : undefined;
+  // The roster's class sends no stack: it creates no server.
+  return prog.map((d) =>
+    d.provider === providers.roster
+      ? d
+      : {
+          ...d,
+          inputs:
+            typeof d.inputs === "function"
+              ? (state: StateEntry[]) => tagged((d.inputs as (s: StateEntry[]) => Record<string, unknown>)(state))
+              : tagged(d.inputs)!,
+        },
+  );
+}
+
+/** Both stacks' states as one: every live server must be in exactly one of them, once. */
+function bothStacks(dev: MiniEngine, prod: MiniEngine): MiniEngine {
+  return { state: [...dev.state, ...prod.state] } as MiniEngine;
+}
+
+/** Waits until `n` servers exist (live or not) in the lane's organization. */
+async function untilMade(lane: Lane, n: number): Promise<void> {
+  for (let i = 0; i < 400 && (await lane.client.gameServers.list({ includeDeleted: true })).total < n; i++)
+    await new Promise((r) => setTimeout(r, 5));
+}
+
+/**
+ * Two stacks of one project in one directory (issue 17): their provider hosts share the create
+ * journal's directory, and their programs the resource names. `orgs: 2` gives prod an API key of
+ * another organization.
+ */
+function twoStacks(
+  orgs: 1 | 2,
+  name: string,
+  body: (ctx: { lane: Lane; dev: MiniEngine; prod: MiniEngine; problems: string[] }) => Promise<void>,
+): Scenario {
+  return {
+    name: `two stacks, ${orgs === 1 ? "one organization" : "two organizations"}: ${name}`,
+    async run(lane, provider) {
+      const problems: string[] = [];
+      const prodKey = orgs === 1 ? lane.apiKey : await lane.control.key("org_prod", ["game-servers:read", "game-servers:write"]);
+      lane.secrets.add(prodKey);
+      const prodClient = new GameServersClient({ apiKey: prodKey, baseUrl: lane.emulator.url });
+      const prodHost = await startHost(lane, prodKey);
+      const dev = new MiniEngine(lane.host, provider);
+      const prod = new MiniEngine(prodHost, provider);
+      const clients = orgs === 1 ? [lane.client] : [lane.client, prodClient];
+      try {
+        await body({ lane, dev, prod, problems });
+        problems.push(...(await invariant(lane, bothStacks(dev, prod), new Map(), false, clients)).map((p) => `after both: ${p}`));
+        await lane.control.call("DELETE", "/_emulator/faults");
+        // Tearing down the rehearsal never touches the event's servers.
+        for (let attempt = 0; attempt < 3 && (attempt === 0 || dev.state.length > 0); attempt++) await dev.destroy();
+        problems.push(...(await invariant(lane, prod, new Map(), false, clients)).map((p) => `after dev's destroy: ${p}`));
+        for (let attempt = 0; attempt < 3 && (attempt === 0 || prod.state.length > 0); attempt++) await prod.destroy();
+        problems.push(...(await invariant(lane, prod, new Map(), true, clients)).map((p) => `after both destroys: ${p}`));
+        problems.push(...leaks(lane, dev, provider), ...leaks({ ...lane, host: prodHost }, prod, provider));
+      } finally {
+        engineHostOf(dev, lane);
+        await prodHost.stop();
+        await prodClient.close();
+      }
+      return problems;
+    },
+  };
+}
+
+/** A scenario that replaced dev's host leaves the new one as the lane's. */
+function engineHostOf(dev: MiniEngine, lane: Lane): void {
+  lane.host = dev.host;
+}
+
+const STACKS: Scenario[] = [
+  ...([1, 2] as const).map((orgs) =>
+    twoStacks(orgs, "prod's up while dev's servers boot (same names, prod moves one region)", async ({ lane, dev, prod, problems }) => {
+      await lane.control.config({ bootDelayMs: 400 });
+      const devUp = dev.up(inStack(program(1, "stacks"), "dev"));
+      await untilMade(lane, 3);
+      // Prod declares the same resources; bravo and the final in other regions (program 2).
+      await prod.up(inStack(program(2, "stacks"), "prod"));
+      if (!(await devUp)) problems.push(`dev's up failed: ${dev.errors.join(" | ")}`);
+      // One organization: the final's fixed name is dev's, and prod is told so (never adopts it).
+      if (orgs === 1 && !prod.errors.some((e) => e.includes("already carried by")))
+        problems.push(`prod did not refuse the final's name dev carries: ${prod.errors.join(" | ") || "its up succeeded"}`);
+      if (orgs === 2) await converge(prod, inStack(program(2, "stacks"), "prod"), "prod", problems);
+      const devIds = new Set(dev.state.map((e) => e.id));
+      if (prod.state.some((e) => devIds.has(e.id))) problems.push("prod's state holds a server of dev's");
+    }),
+  ),
+  ...([1, 2] as const).map((orgs) =>
+    twoStacks(orgs, "dev's host killed after its POSTs, then prod's up, then dev's", async ({ lane, dev, prod, problems }) => {
+      await lane.control.config({ bootDelayMs: 400 });
+      const devProgram = inStack(program(1, "killed-dev"), "dev");
+      const devUp = dev.up(devProgram).catch(() => false);
+      await untilMade(lane, 3);
+      dev.host.child.kill("SIGKILL");
+      await devUp;
+      // Prod's own fixed name: with dev's orphan carrying dev's, prod would be refused, rightly.
+      await converge(prod, inStack(program(1, "killed-prod"), "prod"), "prod", problems);
+      dev.host = await startHost(lane);
+      await converge(dev, devProgram, "dev again", problems);
+      const made = (await lane.client.gameServers.list({ includeDeleted: true })).total;
+      const expected = orgs === 1 ? 6 : 3;
+      if (made !== expected) problems.push(`dev's organization made ${made} servers for ${expected}`);
+    }),
+  ),
+  ...(["servers", "fleet"] as const).map((shape) =>
+    special(
+      `${shape === "fleet" ? "fleet: " : ""}the engine never recorded the creates' answers (CLI killed before its checkpoint), then up`,
+      async (lane, engine, _foreign, problems) => {
+        const prog = inStack(program(1, `checkpoint-${shape}`, shape), "dev");
+        await converge(engine, prog, "v1", problems);
+        // What a CLI killed after the provider answered, before its checkpoint, leaves: no state.
+        engine.state = [];
+        await converge(engine, prog, "after the lost checkpoint", problems);
+        const posts = await lane.control.hits("POST /v1/game-servers");
+        if (posts !== 3) problems.push(`${posts} creates were sent for 3 servers`);
+      },
+    ),
+  ),
+  special("a journal entry written before stacks were told apart is never acted on", async (lane, engine, foreign, problems) => {
+    // Another stack's server, and the entry its create left in the old format (keyed by resource alone).
+    const body = {
+      name: "alpha-legacy1",
+      gameType: "cs2",
+      region: "eu-central-1",
+      configuration: { ...CONFIGURATION, maxPlayers: 10, rconPassword: "legacy-rcon-pass" },
+    };
+    const intent = intentOf(body as Parameters<typeof intentOf>[0], Date.now() - 1000);
+    const other = await lane.client.gameServers.create(body as Parameters<GameServersClient["gameServers"]["create"]>[0]);
+    foreign.set(other.id, other.name);
+    lane.secrets.add("legacy-rcon-pass");
+    mkdirSync(lane.journalDir, { recursive: true });
+    const file = `${createHash("sha256").update("auto:alpha").digest("hex").slice(0, 32)}.json`;
+    writeFileSync(path.join(lane.journalDir, file), JSON.stringify(intent));
+    await converge(engine, inStack(program(1, "legacy"), "prod"), "with a legacy entry", problems);
+    if (engine.state.some((e) => e.id === other.id)) problems.push("the legacy entry's server was adopted");
+    if (!lane.host.output.includes("older pulumi-gameservers")) problems.push("the legacy entry was not reported");
+    if (existsSync(path.join(lane.journalDir, file))) problems.push("the legacy entry was left in place");
+  }),
+];
+
 function hostConfig(lane: Lane, apiKey: string): Record<string, string> {
   return {
     "gameservers:apiKey": apiKey,
@@ -396,9 +552,9 @@ function hostConfig(lane: Lane, apiKey: string): Record<string, string> {
   };
 }
 
-async function startHost(lane: Lane): Promise<ProviderHost> {
+async function startHost(lane: Lane, apiKey = lane.apiKey): Promise<ProviderHost> {
   const host = await ProviderHost.start(ROOT, { GAMESERVERS_JOURNAL_DIR: lane.journalDir });
-  await host.configure(hostConfig(lane, lane.apiKey));
+  await host.configure(hostConfig(lane, apiKey));
   return host;
 }
 
@@ -439,7 +595,7 @@ describe("fault matrix", () => {
     const scenarios: Scenario[] = [];
     for (const call of CALLS)
       for (const fault of Object.keys(FAULTS)) for (const sustained of [false, true]) scenarios.push(faultScenario(call, fault, sustained));
-    scenarios.push(...SPECIALS);
+    scenarios.push(...SPECIALS, ...STACKS);
     // The same matrix over a fleet's shape (one FleetServers part that creates without
     // waiting, one roster that waits): every call and fault once, and sustained where the fleet
     // has logic of its own (the waits' reads, its creates, the two steps of a replacement).
