@@ -14,6 +14,8 @@ export const SHARED_SETTINGS = ["gameType", "region", "configuration", "autoStop
 /** What a fleet's state may share: the settings, and what the API reports alike for most servers. */
 export const SHARED_OUTPUTS = [
   ...SHARED_SETTINGS,
+  // The configuration keys each server's program declared (see inputs.ts): alike for most.
+  "declaredConfiguration",
   "organizationId",
   "additionalPorts",
   "queuedAt",

@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import { log, PROGRESS_EVERY_MS } from "./core.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
-import { checkInputs, containsUnknown, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
+import { checkInputs, containsUnknown, type DroppedKey, declaredConfigurationOf, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
 
 export { configure } from "./core.js";
 
@@ -131,9 +131,13 @@ function plan(olds: Props, news: Props): Plan {
       result.replace.set(key, ["status"]);
       continue;
     }
-    const { replaces, updates } = diffInputs(serverOutputs(olds, key), serverInputs(news, key, spec));
+    const { replaces, updates, dropped, configurationChanged } = diffInputs(serverOutputs(olds, key), serverInputs(news, key, spec));
     if (replaces.length > 0) result.replace.set(key, replaces);
-    else if (updates.length > 0) result.update.set(key, updates);
+    else if (updates.length > 0) {
+      // A dropped key is named with what happens to it; "configuration" alone means a declared value changes.
+      const named = updates.filter((u) => u !== "declaredConfiguration" && (u !== "configuration" || configurationChanged));
+      result.update.set(key, [...named, ...dropped.map(droppedNote)]);
+    }
   }
   return result;
 }
@@ -148,6 +152,13 @@ export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
   // The engine shows this resource as one update: say which servers it touches, and how.
   if (changes) log(labelOf(news.fleet), describe(p));
   return { changes, replaces: [], deleteBeforeReplace: false };
+}
+
+/** A key a server's program no longer declares, for the plan's line (inputs.ts `describeDropped` says it whole). */
+function droppedNote(d: DroppedKey): string {
+  return "reset" in d
+    ? `configuration.${d.key} back to its default ${JSON.stringify(d.reset)}`
+    : `configuration.${d.key} no longer declared: no documented default, the server keeps ${JSON.stringify(d.value)}`;
 }
 
 /** Keys for a line: the first 8, then how many more. */
@@ -230,7 +241,8 @@ export async function read(id: string, packed: Props) {
     const { server: s, passwords: pw } = split(o.id, o.outs);
     servers[key] = s;
     passwords[key] = pw;
-    inputs[key] = specOf(s);
+    // Only the configuration keys the program declared are its inputs (issue 17).
+    inputs[key] = specOf({ ...s, configuration: declaredConfigurationOf(s) });
   }
   const fleet = props.fleet;
   return {

@@ -18,6 +18,8 @@ import { IN_PROGRESS_STATUSES } from "../sdk/schemas/index.js";
 import { callOptions, connect, log, settings } from "./core.js";
 import {
   checkInputs,
+  declaredConfigurationOf,
+  describeDropped,
   diffInputs,
   generatePassword,
   inputsFromOutputs,
@@ -70,7 +72,9 @@ export async function check(olds: Props, news: Props) {
 export async function diff(id: string, olds: Props, news: Props) {
   // The engine diffs only what its state holds: a create that answered with this id is recorded.
   settleCreate(id, olds, news);
-  const { changes, replaces } = diffInputs(olds, news);
+  const { changes, replaces, dropped } = diffInputs(olds, news);
+  // The engine shows no detail of a diff: what happens to a key the program dropped is said here.
+  for (const d of dropped) log(labelOf(olds.name, id), describeDropped(d, "planned"));
   // A create whose outcome stayed unknown is settled by replacing it: delete looks for the
   // server its POST may have made, then create starts afresh.
   if (id.startsWith(UNRESOLVED_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
@@ -361,7 +365,8 @@ async function resumeInterrupted(
   }
   const [orphan, ...extra] = found as [GameServer, ...GameServer[]];
   for (const e of extra) await deleteQuietly(client, e, label, "a duplicate left by an interrupted create");
-  const how = entry.answeredId !== undefined ? `answered at ${when}, but the stack never recorded it` : `left by a create interrupted at ${when}`;
+  const how =
+    entry.answeredId !== undefined ? `answered at ${when}, but the stack never recorded it` : `left by a create interrupted at ${when}`;
   if (orphan.gameType !== inputs.gameType || orphan.region !== inputs.region) {
     await deleteQuietly(client, orphan, label, `${how}, and the program now declares another game type or region`);
     return undefined;
@@ -560,7 +565,8 @@ export async function read(id: string, props: Props) {
     throw error;
   }
   if (server.deletedAt !== null) return goneFromState(props, id, `soft-deleted at ${server.deletedAt}`);
-  const outs = toOutputs(server, parseInputs(props));
+  // The keys the program declared stay its own; what the API added since is not.
+  const outs = toOutputs(server, { ...parseInputs(props), configuration: declaredConfigurationOf(props) });
   return { id, props: outs, inputs: inputsFromOutputs(outs) };
 }
 
@@ -573,11 +579,13 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
   const inputs = parseInputs(news);
   const { client } = connect();
   settleCreate(id, olds, news);
-  const { updates } = diffInputs(olds, news);
+  const { updates, dropped } = diffInputs(olds, news);
   const patch: UpdateGameServerRequest = {};
   if (updates.includes("name")) patch.name = inputs.name;
   if (updates.some((u) => u === "configuration" || u === "rconPassword" || u === "serverPassword")) {
-    patch.configuration = passwordPatch(inputs, inputs.configuration);
+    // A key the program dropped is set back to its documented default (a merge PATCH cannot remove it).
+    const resets = Object.fromEntries(dropped.filter((d) => "reset" in d).map((d) => [d.key, d.reset]));
+    patch.configuration = passwordPatch(inputs, { ...resets, ...inputs.configuration });
   }
   if (updates.includes("autoStop")) patch.autoStop = inputs.autoStop ?? false;
   if (updates.includes("autostopMinutes") && inputs.autostopMinutes !== undefined) patch.autostopMinutes = inputs.autostopMinutes;
@@ -596,6 +604,7 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
   }
   const server = changed.length > 0 ? await client.gameServers.update(id, patch, options) : await client.gameServers.get(id, options);
   if (changed.length > 0 && !how.quiet) log(label, `updated ${changed.join(", ")}`);
+  if (!how.quiet) for (const d of dropped) log(label, describeDropped(d, "done"));
   if (server.deletedAt !== null) {
     throw new Error(`${label} was deleted outside Pulumi: run \`pulumi refresh\`, then \`pulumi up\` creates it again`);
   }

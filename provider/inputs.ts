@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { issuesToFields } from "../sdk/errors.js";
 import { schemas } from "../sdk/index.js";
-import { CS2_SECRET_KEYS, FAILED_STATUSES, type GameServer } from "../sdk/schemas/index.js";
+import { CS2_CONFIGURATION_DEFAULTS, CS2_SECRET_KEYS, FAILED_STATUSES, type GameServer } from "../sdk/schemas/index.js";
 
 /** What the engine sends for a value it does not know yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -84,7 +84,9 @@ export function checkInputs(
   const inputs: Record<string, unknown> = { ...news };
 
   // Validate the known top-level values; unknown ones wait for the real run.
-  const known = Object.fromEntries(Object.entries(news).filter(([k, v]) => v !== UNKNOWN && k !== "__provider" && k !== STACK_INPUT && v !== undefined));
+  const known = Object.fromEntries(
+    Object.entries(news).filter(([k, v]) => v !== UNKNOWN && k !== "__provider" && k !== STACK_INPUT && v !== undefined),
+  );
   const settings = Settings.partial().safeParse(known);
   if (!settings.success) {
     for (const issue of settings.error.issues) {
@@ -164,36 +166,111 @@ function comparableConfiguration(cfg: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The configuration keys the program declared when these outputs were written. States written
+ * before the record existed are read as having declared every stored key: the emulator then
+ * filled in nothing, so they hold exactly what was sent (and a stored key whose value is the
+ * documented default needs nothing anyway, see {@link diffInputs}).
+ */
+export function declaredKeysOf(outputs: Record<string, unknown>): string[] {
+  const record = outputs.declaredConfiguration;
+  if (Array.isArray(record) && record.every((k) => typeof k === "string")) return record;
+  return Object.keys(comparableConfiguration(outputs.configuration));
+}
+
+/** The part of the stored configuration the program declared, values as the server reports them. */
+export function declaredConfigurationOf(outputs: Record<string, unknown>): Record<string, unknown> {
+  const stored = comparableConfiguration(outputs.configuration);
+  return Object.fromEntries(
+    declaredKeysOf(outputs)
+      .filter((k) => k in stored)
+      .map((k) => [k, stored[k]]),
+  );
+}
+
+/**
+ * The value the API gives a configuration key nobody set, when it is documented (CS2's
+ * optional fields, {@link CS2_CONFIGURATION_DEFAULTS}); undefined when none is.
+ */
+export function configurationDefault(gameType: unknown, key: string): unknown {
+  if (gameType !== "cs2" || !Object.hasOwn(CS2_CONFIGURATION_DEFAULTS, key)) return undefined;
+  return structuredClone((CS2_CONFIGURATION_DEFAULTS as Record<string, unknown>)[key]);
+}
+
+/** A configuration key the program declared before and no longer does. */
+export interface DroppedKey {
+  key: string;
+  /** What the server has now. */
+  value: unknown;
+  /** The documented default it is set back to; absent when none is documented (the server keeps `value`). */
+  reset?: unknown;
+}
+
+/** What a dropped key comes to, for diff (`planned`) and update lines. */
+export function describeDropped(d: DroppedKey, when: "planned" | "done"): string {
+  const show = (v: unknown) => JSON.stringify(v);
+  if ("reset" in d) {
+    return when === "done"
+      ? `configuration.${d.key} is no longer declared: set back to its default ${show(d.reset)} (was ${show(d.value)})`
+      : `configuration.${d.key} is no longer declared: the update sets it back to its default ${show(d.reset)} (now ${show(d.value)})`;
+  }
+  return (
+    `configuration.${d.key} is no longer declared and the API documents no default for it: the server keeps ${show(d.value)} ` +
+    "(a PATCH merges and cannot remove a key). Declare the value you want, or replace the server (`pulumi up --replace <urn>`) to start from the API's defaults"
+  );
+}
+
 export interface DiffResult {
   changes: boolean;
   replaces: string[];
-  /** Properties that change in place, for logs and tests (the engine drops this). */
+  /**
+   * Properties that change in place, for logs and tests (the engine drops this).
+   * `declaredConfiguration`: only the record of declared keys changes (no request to the API).
+   */
   updates: string[];
+  /** Configuration keys the program stopped declaring and the server does not hold at their default. */
+  dropped: DroppedKey[];
+  /** A declared configuration value changes (besides what `dropped` sets back). */
+  configurationChanged: boolean;
 }
 
 /**
  * Decides update vs replace. `olds` are the OLD OUTPUTS (what the engine sends to diff), `news`
  * the checked inputs. Compared canonically (key order never matters), and only what the user
- * declares: server-computed fields, an omitted password (kept from the server) and an omitted
- * `autostopMinutes` (the server's default) never show a diff.
+ * declares: server-computed fields, configuration keys the program never declared (the API's
+ * defaults, fields a newer API adds), an omitted password (kept from the server) and an omitted
+ * `autostopMinutes` (the server's default) never show a diff. A configuration key the program
+ * stops declaring is never a replacement (issue 17): it is set back to its documented default in
+ * place, or, when none is documented, kept as the server has it and only the record changes.
  */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const replaces: string[] = [];
   const updates: string[] = [];
+  const dropped: DroppedKey[] = [];
   const differs = (a: unknown, b: unknown) => a === UNKNOWN || b === UNKNOWN || containsUnknown(b) || !isDeepStrictEqual(a, b);
 
   for (const key of ["gameType", "region"] as const) if (differs(olds[key], news[key])) replaces.push(key);
   // A failed server never becomes running: the next up replaces it (README: stale state).
   if (FAILED_STATUSES.includes(olds.status as string)) replaces.push("status");
-  // A merge PATCH cannot remove a configuration key; removing one is a replacement.
   const oldCfg = comparableConfiguration(olds.configuration);
   const newCfg = comparableConfiguration(news.configuration);
-  if (!containsUnknown(news.configuration) && Object.keys(oldCfg).some((k) => !(k in newCfg))) replaces.push("configuration");
+  const cfgKnown = news.configuration !== UNKNOWN && !containsUnknown(news.configuration);
+  if (cfgKnown) {
+    for (const key of declaredKeysOf(olds)) {
+      if (key in newCfg || !(key in oldCfg)) continue;
+      const reset = configurationDefault(news.gameType, key);
+      // Already at its default: nothing to set back.
+      if (reset !== undefined && isDeepStrictEqual(oldCfg[key], reset)) continue;
+      dropped.push({ key, value: oldCfg[key], ...(reset !== undefined ? { reset } : {}) });
+    }
+  }
   if (news.serverPassword === undefined && typeof olds.serverPassword === "string") replaces.push("serverPassword");
 
   if (news.name !== undefined && differs(olds.name, news.name)) updates.push("name");
-  if (!replaces.includes("configuration") && differs(oldCfg, news.configuration === UNKNOWN ? UNKNOWN : newCfg))
-    updates.push("configuration");
+  // Only the keys the program declares are compared: whatever else the API reports is its own.
+  const cfgChanged = !cfgKnown || Object.entries(newCfg).some(([k, v]) => differs(oldCfg[k], v));
+  if (cfgChanged || dropped.some((d) => "reset" in d)) updates.push("configuration");
+  else if (dropped.length > 0) updates.push("declaredConfiguration");
   if (differs(olds.autoStop ?? false, news.autoStop ?? false)) updates.push("autoStop");
   if (news.autostopMinutes !== undefined && differs(olds.autostopMinutes, news.autostopMinutes)) updates.push("autostopMinutes");
   for (const key of ["rconPassword", "serverPassword"] as const) {
@@ -202,7 +279,7 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
   for (const key of ["waitForRunning", "readyTimeoutSeconds"] as const) {
     if (news[key] !== undefined && differs(olds[key], news[key])) updates.push(key);
   }
-  return { changes: replaces.length > 0 || updates.length > 0, replaces, updates };
+  return { changes: replaces.length > 0 || updates.length > 0, replaces, updates, dropped, configurationChanged: cfgChanged };
 }
 
 /**
@@ -225,6 +302,8 @@ export function toOutputs(server: GameServer, inputs: ProviderInputs, options: {
     rconPassword: passwords ? server.rconPassword : null,
     serverPassword: passwords ? server.serverPassword : null,
     configuration: comparableConfiguration(server.configuration),
+    // Which of those keys the program declared: the others are the API's, never a change (issue 17).
+    declaredConfiguration: Object.keys(comparableConfiguration(inputs.configuration)).sort(),
     autoStop: server.autoStop,
     autostopMinutes: server.autostopMinutes,
     queuedAt: server.queuedAt,
@@ -242,14 +321,16 @@ export function toOutputs(server: GameServer, inputs: ProviderInputs, options: {
 /**
  * The inputs that match what the server now is, for read() on refresh: the next preview then
  * shows drift as a diff against the program. Passwords are never returned as inputs (they would
- * reach state unmarked); diff compares them against the outputs instead.
+ * reach state unmarked); diff compares them against the outputs instead. The configuration holds
+ * only the keys the program declared (with the server's values): what the API filled in is not
+ * the user's.
  */
 export function inputsFromOutputs(outputs: ProviderOutputs): Record<string, unknown> {
   const inputs: Record<string, unknown> = {
     name: outputs.name,
     gameType: outputs.gameType,
     region: outputs.region,
-    configuration: outputs.configuration,
+    configuration: declaredConfigurationOf(outputs),
     autoStop: outputs.autoStop,
     waitForRunning: outputs.waitForRunning,
     readyTimeoutSeconds: outputs.readyTimeoutSeconds,

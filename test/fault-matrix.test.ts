@@ -387,6 +387,30 @@ const SPECIALS: Scenario[] = [
     if (!(await running)) problems.push(`up failed: ${engine.errors.join(" | ")}`);
     if (engine.state.some((e) => e.id === other.id)) problems.push("the foreign server was adopted");
   }),
+  // Issue 17: a real API fills in defaults and adds fields over time; nobody changed anything.
+  ...(["servers", "fleet"] as const).map((shape) =>
+    special(
+      `${shape === "fleet" ? "fleet: " : ""}the API fills in defaults and adds fields: unchanged ups write nothing`,
+      async (lane, engine, _foreign, problems) => {
+        await lane.control.config({ extraFields: { server: { billingTier: "pro" }, configuration: { antiCheatLevel: "strict" } } });
+        const prog = program(1, `fill-${shape}`, shape);
+        await converge(engine, prog, "v1", problems);
+        const writes = async () => {
+          const byRoute = (await lane.control.stats()).requests.byRoute;
+          return ["POST /v1/game-servers", "PATCH /v1/game-servers/:id", "DELETE /v1/game-servers/:id"].reduce(
+            (n, r) => n + (byRoute[r] ?? 0),
+            0,
+          );
+        };
+        const before = await writes();
+        if (!(await engine.up(prog))) problems.push(`unchanged up failed: ${engine.errors.join(" | ")}`);
+        if (!(await engine.refresh())) problems.push(`refresh failed: ${engine.errors.join(" | ")}`);
+        if (!(await engine.up(prog))) problems.push(`unchanged up after refresh failed: ${engine.errors.join(" | ")}`);
+        const sent = (await writes()) - before;
+        if (sent !== 0) problems.push(`two unchanged ups sent ${sent} writes`);
+      },
+    ),
+  ),
   ...[-600_000, 600_000].map((offset) =>
     special(`the API's clock skewed ${offset / 60_000} min, a lost create`, async (lane, engine, _foreign, problems) => {
       await lane.control.config({ clockOffsetMs: offset });

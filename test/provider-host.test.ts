@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { CS2_CONFIGURATION_DEFAULTS } from "../sdk/schemas/index.js";
 import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
 import { HostError, ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 
@@ -43,7 +44,9 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     });
     expect(outs.connectUrl).toBe(`steam://connect/${outs.ip}:${outs.port}`);
     expect(outs.rconPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    expect(outs.configuration).toEqual(CONFIGURATION);
+    // As the server reports it: the API fills in the optional fields the program left out.
+    expect(outs.configuration).toEqual({ ...CS2_CONFIGURATION_DEFAULTS, ...CONFIGURATION });
+    expect(outs.declaredConfiguration).toEqual(Object.keys(CONFIGURATION).sort());
     expect(Object.values(outs)).not.toContain(undefined);
     expect(fixture.host.output).toMatch(new RegExp(`\\[gameservers\\] GameServer "${inputs.name}" \\(${id}\\): running at steam://`));
   });
@@ -224,9 +227,13 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
       replaces: [],
       deleteBeforeReplace: false,
     });
-    // A merge PATCH cannot remove a key: dropping customCvars from the program is a replacement.
-    const withCvars = { ...outs, configuration: { ...CONFIGURATION, customCvars: { sv_cheats: 0 } } };
-    expect((await fixture.host.diff("d", id, withCvars, inputs)).replaces).toEqual(["configuration"]);
+    // A merge PATCH cannot remove a key: dropping customCvars sets it back to its default in place (issue 17).
+    const withCvars = {
+      ...outs,
+      configuration: { ...CONFIGURATION, customCvars: { sv_cheats: 0 } },
+      declaredConfiguration: [...Object.keys(CONFIGURATION), "customCvars"],
+    };
+    expect(await fixture.host.diff("d", id, withCvars, inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
     expect(await fixture.host.diff("d", id, outs, { ...inputs, region: UNKNOWN })).toEqual({
       changes: "some",
       replaces: ["region"],

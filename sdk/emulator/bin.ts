@@ -70,14 +70,15 @@ async function main(): Promise<void> {
         "Use --host 127.0.0.1 unless that is what you want.",
     );
   }
-  console.log(`Game servers API emulator listening on ${url}`);
-  console.log(`export GAMESERVERS_API_URL=${url}`);
-  console.log(`export GAMESERVERS_API_KEY=${emulator.apiKey}`);
   const stop = () => {
     void emulator.close().then(() => process.exit(0));
   };
+  // Before the ready lines: whoever reads them may stop us at once.
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  console.log(`Game servers API emulator listening on ${url}`);
+  console.log(`export GAMESERVERS_API_URL=${url}`);
+  console.log(`export GAMESERVERS_API_KEY=${emulator.apiKey}`);
 }
 
 /**

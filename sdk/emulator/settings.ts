@@ -31,6 +31,17 @@ export const EmulatorConfigPatch = z.strictObject({
    * to every timestamp and to the `Date` header. @default 0
    */
   clockOffsetMs: z.int().min(-86_400_000).max(86_400_000).optional(),
+  /**
+   * Fields no document describes, added to every server the API answers with (top level) and to
+   * its `configuration`: what a newer API adds over time. A real field of the same name wins.
+   * @default { server: {}, configuration: {} }
+   */
+  extraFields: z
+    .strictObject({
+      server: z.record(z.string(), z.json()).optional(),
+      configuration: z.record(z.string(), z.json()).optional(),
+    })
+    .optional(),
 });
 export type EmulatorConfigPatch = z.infer<typeof EmulatorConfigPatch>;
 
@@ -45,6 +56,7 @@ export interface EmulatorConfig {
   rateLimitPerSecond: number | null;
   clockScale: number;
   clockOffsetMs: number;
+  extraFields: { server?: Record<string, unknown>; configuration?: Record<string, unknown> };
 }
 
 /** Capacity of a region nobody configured: generous, so creates succeed unless a test says otherwise. */
@@ -61,6 +73,7 @@ export function defaultConfig(): EmulatorConfig {
     rateLimitPerSecond: null,
     clockScale: 1,
     clockOffsetMs: 0,
+    extraFields: {},
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import {
   type CreateGameServerRequest,
+  CS2_CONFIGURATION_DEFAULTS,
   CS2_SECRET_KEYS,
   Cs2Configuration,
   Cs2ConfigurationPatch,
@@ -180,12 +181,19 @@ export class EmulatorState extends EventEmitter {
       matches.push(wire);
     }
     const start = (page - 1) * pageSize;
-    return { page, pageSize, total: matches.length, items: matches.slice(start, start + pageSize) };
+    return { page, pageSize, total: matches.length, items: matches.slice(start, start + pageSize).map((w) => this.#answer(w)) };
   }
 
   /** The server if `org` may see it: 404 unknown, 403 another organization's. */
   get(org: string, id: string): GameServer {
-    return this.#owned(org, id).wire;
+    return this.#answer(this.#owned(org, id).wire);
+  }
+
+  /** A server as the API answers with it: the record, plus the `extraFields` a newer API would add. */
+  #answer(wire: GameServer): GameServer {
+    const { server = {}, configuration = {} } = this.config.extraFields;
+    if (Object.keys(server).length === 0 && Object.keys(configuration).length === 0) return wire;
+    return { ...structuredClone(server), ...wire, configuration: { ...structuredClone(configuration), ...wire.configuration } };
   }
 
   status(org: string, id: string): ServerStatusResponse {
@@ -208,7 +216,9 @@ export class EmulatorState extends EventEmitter {
       ]);
     }
     const now = this.#iso();
-    const configuration: Record<string, unknown> = { ...dto.configuration };
+    // A real API fills in the optional fields a create leaves out, and reports them (issue 17).
+    const configuration: Record<string, unknown> =
+      dto.gameType === "cs2" ? { ...structuredClone(CS2_CONFIGURATION_DEFAULTS), ...dto.configuration } : { ...dto.configuration };
     if (dto.gameType !== "cs2" && typeof configuration.rconPassword !== "string") configuration.rconPassword = token(12);
     const record: ServerRecord = {
       wire: {
@@ -248,7 +258,7 @@ export class EmulatorState extends EventEmitter {
       // The seed: no capacity is not an error; the server is queued for the background job.
       record.wire.queuedAt = now;
     }
-    return record.wire;
+    return this.#answer(record.wire);
   }
 
   update(org: string, id: string, dto: UpdateGameServerRequest): GameServer {
@@ -285,7 +295,7 @@ export class EmulatorState extends EventEmitter {
       wire.updatedAt = this.#iso();
       record.lastActivityAt = this.now();
     }
-    return wire;
+    return this.#answer(wire);
   }
 
   delete(key: ApiKey, id: string): void {

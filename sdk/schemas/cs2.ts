@@ -75,5 +75,16 @@ export type Cs2Configuration = z.infer<typeof Cs2Configuration>;
 export const Cs2ConfigurationPatch = z.strictObject(cs2Fields).partial().superRefine(startingMapInPool, MAP_RULE);
 export type Cs2ConfigurationPatch = z.infer<typeof Cs2ConfigurationPatch>;
 
+/**
+ * What the API reports for the optional CS2 fields a create leaves out. The game servers seed
+ * lists these fields (`botDifficulty`, `customCvars?`) but gives no values; these are CS2's own:
+ * `bot_difficulty` 1 (normal) and no custom console variables. The emulator fills them in; the
+ * provider sets a field back to this value when a program stops declaring it.
+ */
+export const CS2_CONFIGURATION_DEFAULTS: Readonly<{ botDifficulty: number; customCvars: Readonly<Record<string, never>> }> = Object.freeze({
+  botDifficulty: 1,
+  customCvars: Object.freeze({}),
+});
+
 /** Configuration keys the API never echoes back inside `configuration` (they are top-level fields). */
 export const CS2_SECRET_KEYS: readonly string[] = ["rconPassword", "serverPassword"];
