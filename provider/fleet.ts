@@ -276,7 +276,8 @@ export interface FleetServersArgs {
   /**
    * Each server's GameServer arguments by key, passwords and `waitForRunning` apart, but what is
    * in `common` (configuration key by key); a server without a `name` carries `autoNamePrefix`
-   * (its name is generated once, then kept).
+   * (its name is generated once, then kept), one whose `region` the fleet's `regions` dealt
+   * carries `spread`, that list (check keeps the region it has while it is in the list).
    */
   servers: pulumi.Input<Record<string, pulumi.Input<Record<string, unknown>>>>;
   /** Each server's `rconPassword` and `serverPassword` by key; stored as a secret. */
