@@ -80,18 +80,38 @@ export async function check(packedOlds: Props, packedNews: Props) {
       failures.push({ property: "servers", reason: `servers.${key} must be an object of server settings` });
       continue;
     }
-    for (const k of Object.keys(spec)) {
+    const { spread, ...settings } = spec;
+    for (const k of Object.keys(settings)) {
       if (!SPEC_KEYS.includes(k))
         failures.push({ property: "servers", reason: `servers.${key}.${k} is not a setting of a fleet's server` });
     }
     const secret = isRecord(passwords[key]) ? (passwords[key] as Props) : {};
     const old = isRecord(oldServers[key]) ? (oldServers[key] as Props) : {};
-    const result = checkInputs(old, { ...spec, ...secret });
+    if (spread !== undefined) {
+      if (isRegionList(spread)) settings.region = keptRegion(settings.region, spread, old.region);
+      else failures.push({ property: "servers", reason: `servers.${key}.spread must be the fleet's regions (a list of region codes)` });
+    }
+    const result = checkInputs(old, { ...settings, ...secret });
     for (const f of result.failures) failures.push({ property: "servers", reason: `servers.${key}: ${f.reason}` });
     checked[key] = specOf(result.inputs);
   }
   // Stored and sent on in the compact form: what every server shares, once.
   return { inputs: { ...inputs, ...pack(checked, SHARED_SETTINGS) }, failures };
+}
+
+/**
+ * The region of a server the fleet's `regions` deal (`spread` in its inputs): the one it had
+ * (the inputs the last check returned) while that is still in the list, so that adding, removing,
+ * pinning or reordering other servers never moves it (issue 17 point 5), and a stack the older
+ * round-robin deployed keeps its servers; else the region the program dealt it. Runs alike in
+ * preview and up: the previous inputs are known in both.
+ */
+export function keptRegion(dealt: unknown, regions: readonly string[], current: unknown): unknown {
+  return typeof current === "string" && regions.includes(current) ? current : dealt;
+}
+
+function isRegionList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((r) => typeof r === "string");
 }
 
 /** A server's settings as this resource stores them: the spec keys only (no passwords, no wait flag). */

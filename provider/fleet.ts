@@ -23,7 +23,7 @@ export type FleetConfigurationFor<G extends string> = string extends G
 /** Settings of one server of a fleet; every one may be set in `defaults` or per server. */
 export interface FleetServerSettings<G extends string = string> {
   gameType?: G;
-  /** AWS region code. Unset: the fleet's `regions`, round-robin, else `defaults.region`. */
+  /** AWS region code. Unset: one of the fleet's `regions` (see there), else `defaults.region`. */
   region?: Region;
   /** Merged key by key over `defaults.configuration` (a server's value wins). */
   configuration?: FleetConfigurationFor<G>;
@@ -52,8 +52,13 @@ export interface GameServerFleetArgs<G extends string = string> {
   /** Key of the n-th counted server (1-based): `{n}` is replaced by n. @default "server-{n}" */
   nameTemplate?: string;
   /**
-   * Regions to spread servers without their own `region` over, round-robin in declaration order
-   * (counted servers first). Pin a server's region to keep it when you reorder.
+   * Regions to spread servers without their own `region` over. A server that exists keeps its
+   * region as long as that is one of these (whatever is added, removed, pinned or reordered
+   * around it, and a stack deployed by the older round-robin keeps every server where it is); a
+   * new server, or one whose region left this list, takes the region the fewest of the fleet's
+   * servers are declared in (pinned ones by their pin, the others as dealt before it in
+   * declaration order, counted servers first; ties go to the region listed first), so a fresh
+   * fleet is dealt evenly. Adding a region moves no server; to rebalance, pin servers.
    */
   regions?: Region[];
 }
@@ -113,7 +118,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
 
   constructor(name: string, args: GameServerFleetArgs<G>, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: an invalid definition throws before anything is registered.
-    const definitions = resolveFleet(name, args);
+    const { definitions, spread } = resolve(name, args);
     super("gameservers:index:GameServerFleet", name, {}, opts);
     const specs: Record<string, pulumi.Input<Record<string, unknown>>> = {};
     const passwords: Record<string, Record<string, pulumi.Input<string>>> = {};
@@ -121,7 +126,12 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     let readyTimeoutSeconds = 0;
     for (const [key, server] of Object.entries(definitions)) {
       const { rconPassword, serverPassword, waitForRunning, ...spec } = server;
-      specs[key] = spec.name === undefined ? { ...spec, autoNamePrefix: `${name}-${key}` } : spec;
+      specs[key] = {
+        ...spec,
+        ...(spec.name === undefined ? { autoNamePrefix: `${name}-${key}` } : {}),
+        // A dealt region: the provider's check keeps the server's current one while it is in the list.
+        ...(spread.has(key) ? { spread: args.regions } : {}),
+      };
       if (rconPassword !== undefined || serverPassword !== undefined) {
         passwords[key] = {
           ...(rconPassword !== undefined ? { rconPassword } : {}),
@@ -147,7 +157,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       .map(([part, partKeys], index) => {
         const packed = pack(
           Object.fromEntries(partKeys.map((k) => [k, specs[k]])) as Record<string, Record<string, unknown>>,
-          SHARED_SETTINGS,
+          PACKED_SETTINGS,
         );
         const partPasswords = Object.fromEntries(partKeys.filter((k) => passwords[k]).map((k) => [k, passwords[k]!]));
         const resource = new FleetServers(
@@ -266,7 +276,8 @@ export interface FleetServersArgs {
   /**
    * Each server's GameServer arguments by key, passwords and `waitForRunning` apart, but what is
    * in `common` (configuration key by key); a server without a `name` carries `autoNamePrefix`
-   * (its name is generated once, then kept).
+   * (its name is generated once, then kept), one whose `region` the fleet's `regions` dealt
+   * carries `spread`, that list (check keeps the region it has while it is in the list).
    */
   servers: pulumi.Input<Record<string, pulumi.Input<Record<string, unknown>>>>;
   /** Each server's `rconPassword` and `serverPassword` by key; stored as a secret. */
@@ -334,9 +345,19 @@ export class FleetRoster extends pulumi.dynamic.Resource {
 
 /**
  * Each server's GameServer arguments, validated. Exported for tests and for programs that want
- * to show a fleet definition without deploying it.
+ * to show a fleet definition without deploying it. A server without its own `region` shows the
+ * region the fleet's `regions` deal it when it is new: one that exists keeps its own while it is
+ * in the list (see {@link GameServerFleetArgs.regions}).
  */
 export function resolveFleet<G extends string>(fleetName: string, args: GameServerFleetArgs<G>): Record<string, GameServerArgs> {
+  return resolve(fleetName, args).definitions;
+}
+
+/** {@link resolveFleet}, and the keys whose region the fleet's `regions` dealt. */
+function resolve<G extends string>(
+  fleetName: string,
+  args: GameServerFleetArgs<G>,
+): { definitions: Record<string, GameServerArgs>; spread: Set<string> } {
   const problems: string[] = [];
   const fail = () => new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${problems.join("\n  - ")}`);
   if (!isObject(args)) {
@@ -376,9 +397,10 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
   if (entries.length === 0) problems.push("the fleet declares no server: give `servers` or `count`");
 
   const out: Record<string, GameServerArgs> = {};
+  const spread = new Set<string>();
   const fixedNames = new Map<string, string>();
   const checked = new Map<string, CheckFailure[]>();
-  let spread = 0;
+  const deal = args.regions?.length ? dealer(args.regions, entries) : undefined;
   for (const [key, server] of entries) {
     if (!KEY.test(key)) {
       problems.push(`server "${key}": the key must be lowercase letters, digits and dashes (at most 48)`);
@@ -395,7 +417,9 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
         problems.push(`server "${key}": the name "${server.name}" is already used by server "${other}"; names must be unique`);
       else fixedNames.set(server.name, key);
     }
-    const region = server.region ?? (args.regions?.length ? args.regions[spread++ % args.regions.length] : defaults.region);
+    const dealt = (server.region ?? undefined) === undefined && deal ? deal() : undefined;
+    if (dealt !== undefined) spread.add(key);
+    const region = server.region ?? dealt ?? defaults.region;
     const merged: GameServerArgs = {
       gameType: server.gameType ?? defaults.gameType ?? "",
       region: region ?? "",
@@ -411,7 +435,27 @@ export function resolveFleet<G extends string>(fleetName: string, args: GameServ
     out[key] = merged;
   }
   if (problems.length > 0) throw fail();
-  return out;
+  return { definitions: out, spread };
+}
+
+/**
+ * Deals the regions to the servers without their own, one call per server in declaration order:
+ * each takes the region the fewest servers are in so far (the pinned ones counted from the
+ * start), the first listed on a tie. With no pin this is round-robin in the list's order, as the
+ * fleet dealt before; only a new server's region comes from here (see GameServerFleetArgs.regions).
+ */
+function dealer(regions: readonly string[], entries: readonly [string, FleetServer][]): () => string {
+  const used = new Map<string, number>(regions.map((r) => [r, 0]));
+  for (const [, server] of entries) {
+    const pin = isObject(server) ? server.region : undefined;
+    if (typeof pin === "string" && used.has(pin)) used.set(pin, used.get(pin)! + 1);
+  }
+  return () => {
+    let best = regions[0]!;
+    for (const r of used.keys()) if (used.get(r)! < used.get(best)!) best = r;
+    used.set(best, used.get(best)! + 1);
+    return best;
+  };
 }
 
 /**
@@ -434,6 +478,8 @@ export function partOf(key: string, fixedName: boolean): number {
   return 1 + (hash % (FLEET_PARTS - 1));
 }
 
+/** What a part's inputs may share: the settings, and the regions a server's region is dealt from. */
+const PACKED_SETTINGS = [...SHARED_SETTINGS, "spread"];
 /** The most servers one fleet declares. @default 1000 */
 export const MAX_FLEET_SIZE = 1000;
 const FLEET_ARGS = ["defaults", "servers", "count", "nameTemplate", "regions"];
