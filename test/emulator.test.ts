@@ -136,6 +136,22 @@ describe("emulator: lifecycle rules", () => {
     expect((await env.client.logs.latest(server.id)).content).toMatch(/stopped after 1 idle minutes/);
   });
 
+  it("stops a running server on demand through the control route, as autoStop does", async () => {
+    const server = await env.client.gameServers.create({ ...cs2("on-demand"), autoStop: true, autostopMinutes: 45 });
+    const other = await env.client.gameServers.create(cs2("other"));
+    const res = await env.control.call<{ status: string; connectUrl: string | null }>("POST", `/_emulator/servers/${server.id}/stop`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "stopped", connectUrl: null });
+    const got = await env.client.gameServers.get(server.id);
+    expect(got).toMatchObject({ status: "stopped", ip: null, port: null, connectUrl: null, additionalPorts: null, deletedAt: null });
+    expect(Date.parse(got.updatedAt)).toBeGreaterThanOrEqual(Date.parse(server.updatedAt));
+    expect((await env.client.gameServers.get(other.id)).status).toBe("running");
+    expect((await env.client.logs.latest(server.id)).content).toMatch(/Server stopped after 45 idle minutes \(autoStop\)/);
+    // Only a running server can be stopped; an unknown one is not found.
+    expect((await env.control.call("POST", `/_emulator/servers/${server.id}/stop`)).status).toBe(409);
+    expect((await env.control.call("POST", "/_emulator/servers/srv_nope/stop")).status).toBe(404);
+  });
+
   it("defaults autostopMinutes to 30 when autoStop is enabled without it", async () => {
     const server = await env.client.gameServers.create({ ...cs2("auto"), autoStop: true });
     expect(server.autostopMinutes).toBe(30);

@@ -192,6 +192,12 @@ const routes: Route[] = [
     handler: ({ state, body }) => ({ body: { ok: state.revokeKey(parseBody(RevokeKeyRequest, body).apiKey) } }),
   },
   {
+    method: "POST",
+    template: "/_emulator/servers/:id/stop",
+    family: "control",
+    handler: ({ state, params }) => ({ body: state.stopNow(params.id!) }),
+  },
+  {
     method: "GET",
     template: "/_emulator/stats",
     family: "control",

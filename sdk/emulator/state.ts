@@ -358,10 +358,31 @@ export class EmulatorState extends EventEmitter {
       const wire = record.wire;
       if (!wire.autoStop || wire.status !== "running" || wire.deletedAt !== null || wire.autostopMinutes === null) continue;
       if (now - record.lastActivityAt < wire.autostopMinutes * 60_000) continue;
-      this.#appendLog(record, `Server stopped after ${wire.autostopMinutes} idle minutes (autoStop)`);
-      Object.assign(wire, { ip: null, port: null, connectUrl: null, additionalPorts: null, updatedAt: this.#iso() });
-      this.#setStatus(record, "stopped");
+      this.#stop(record);
     }
+  }
+
+  /**
+   * `POST /_emulator/servers/:id/stop`: stops a running server now, as the autoStop sweep does
+   * when its idle minutes pass (whatever its `autoStop` setting), so tests need no clock games.
+   * 404 for an unknown or deleted server, 409 for one that is not `running`.
+   */
+  stopNow(id: string): GameServer {
+    const record = this.#servers.get(id);
+    if (!record || record.wire.deletedAt !== null) throw new HttpError(404, "NOT_FOUND", `Game server ${id} not found`);
+    if (record.wire.status !== "running") {
+      throw new HttpError(409, "CONFLICT", `Game server ${id} is ${record.wire.status}: only a running server can be stopped`);
+    }
+    this.#stop(record);
+    return this.#answer(record.wire);
+  }
+
+  /** What the platform does when it stops a server: a log line, no address, status `stopped`. */
+  #stop(record: ServerRecord): void {
+    const wire = record.wire;
+    this.#appendLog(record, wire.autoStop ? `Server stopped after ${wire.autostopMinutes} idle minutes (autoStop)` : "Server stopped");
+    Object.assign(wire, { ip: null, port: null, connectUrl: null, additionalPorts: null, updatedAt: this.#iso() });
+    this.#setStatus(record, "stopped");
   }
 
   // ---- console and logs ---------------------------------------------------------------

@@ -42,6 +42,12 @@ export class Control {
     if (res.status !== 201) throw new Error(`fault failed: ${JSON.stringify(res.body)}`);
   }
 
+  /** Stops a running server now, as the platform's autoStop does (`POST /_emulator/servers/:id/stop`). */
+  async stop(serverId: string): Promise<void> {
+    const res = await this.call("POST", `/_emulator/servers/${encodeURIComponent(serverId)}/stop`);
+    if (res.status !== 200) throw new Error(`stop failed: ${JSON.stringify(res.body)}`);
+  }
+
   async stats(): Promise<{ requests: { total: number; byRoute: Record<string, number> }; servers: { byStatus: Record<string, number> } }> {
     return (await this.call<never>("GET", "/_emulator/stats")).body;
   }
