@@ -11,7 +11,10 @@ export const MAX_RETRY_DELAY_MS = 8_000;
 /** A `Retry-After` longer than this is ignored in favour of our own backoff. @default 60000 ms */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
-/** How long a 429 keeps a call retrying when the caller gives no deadline. @default 60000 ms */
+/**
+ * How long a call keeps retrying (429s, 5xx, connection errors) when the caller gives no
+ * deadline: its default deadline, from the call. @default 60000 ms
+ */
 export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 
 /**
@@ -44,6 +47,74 @@ export function shouldRetryStatus(method: string, status: number, headers: Recor
   if (!isIdempotent(method)) return false;
   if (hint === "true") return true;
   return status === 408 || status === 409 || status >= 500;
+}
+
+/**
+ * What a call does after a failed attempt: stop, or retry after `delayMs` (ms). `rateLimited`: a
+ * 429, not counted against `maxRetries` (nothing was processed), `delayMs` being how long the
+ * client pauses; any other retry counts as one of `maxRetries`.
+ */
+export type RetryDecision = { retry: false } | { retry: true; delayMs: number; rateLimited: boolean };
+
+/** What {@link retryDecision} decides on: the answer, and how much of the call's budget is left. */
+export interface RetryInput {
+  method: string;
+  status: number;
+  /** Response headers, names in lowercase. */
+  headers: Record<string, string>;
+  /** Retries already counted against `maxRetries` (0 after the first attempt; 429s are not counted). */
+  attempt: number;
+  maxRetries: number;
+  /** Epoch ms. */
+  now: number;
+  /** Epoch ms after which no retry may be sent. */
+  deadline: number;
+  /** A number in [0, 1) for the jitter, injectable for tests. @default Math.random() */
+  random?: number;
+}
+
+const STOP: RetryDecision = { retry: false };
+
+/**
+ * Whether and when to retry after this answer. Every retry loop ends whatever the answer's
+ * headers say: a retry counts against `maxRetries` (a 429 excepted: it retries until the
+ * deadline, pausing at least as long as its `Retry-After`), and none is sent when its delay
+ * would reach the deadline. `maxRetries: 0` turns every retry off. The delay is the answer's
+ * `Retry-After` (seconds, HTTP-date or `retry-after-ms`, see {@link parseRetryAfter}) when it
+ * gives one, else {@link backoffDelay} (1 s with jitter for a 429, see {@link rateLimitDelay}).
+ * Issue 17: a 5xx's `Retry-After` used to be waited without counting the attempt, so a lasting
+ * 503 retried forever.
+ */
+export function retryDecision(input: RetryInput): RetryDecision {
+  const { method, status, headers, attempt, maxRetries, now, deadline, random } = input;
+  if (maxRetries <= 0) return STOP;
+  const retryAfter = parseRetryAfter(headers, now);
+  if (status === 429) {
+    if (headers["x-should-retry"] === "false") return STOP;
+    const delayMs = rateLimitDelay(retryAfter, random);
+    return now + delayMs < deadline ? { retry: true, delayMs, rateLimited: true } : STOP;
+  }
+  if (attempt >= maxRetries || !shouldRetryStatus(method, status, headers)) return STOP;
+  const delayMs = retryAfter ?? backoffDelay(attempt + 1, random);
+  return now + delayMs < deadline ? { retry: true, delayMs, rateLimited: false } : STOP;
+}
+
+/** What {@link connectionRetryDecision} decides on: a request that got no answer. */
+export interface ConnectionRetryInput extends Omit<RetryInput, "status" | "headers"> {
+  /** The error proves the request never reached the server (see {@link wasNeverSent}). */
+  neverSent: boolean;
+}
+
+/**
+ * Whether and when to retry a request that got no answer (refused, dropped, timed out): an
+ * idempotent one, or one that provably was never sent, after {@link backoffDelay}, counted
+ * against `maxRetries` and never past the deadline, as {@link retryDecision} does for answers.
+ */
+export function connectionRetryDecision(input: ConnectionRetryInput): RetryDecision {
+  const { method, neverSent, attempt, maxRetries, now, deadline, random } = input;
+  if (attempt >= maxRetries || !(isIdempotent(method) || neverSent)) return STOP;
+  const delayMs = backoffDelay(attempt + 1, random);
+  return now + delayMs < deadline ? { retry: true, delayMs, rateLimited: false } : STOP;
 }
 
 /** Connection error codes that prove the request never reached the server. */

@@ -11,15 +11,7 @@ import {
   type ResponseHeaders,
 } from "./errors.js";
 import { type RateLimitRoom, RateWindow } from "./rate-window.js";
-import {
-  backoffDelay,
-  isIdempotent,
-  MAX_RATE_LIMIT_WAIT_MS,
-  parseRetryAfter,
-  rateLimitDelay,
-  shouldRetryStatus,
-  wasNeverSent,
-} from "./retry.js";
+import { connectionRetryDecision, isIdempotent, MAX_RATE_LIMIT_WAIT_MS, retryDecision, wasNeverSent } from "./retry.js";
 
 /** Per-call options; each overrides the client's setting for this call only. */
 export interface RequestOptions {
@@ -30,10 +22,11 @@ export interface RequestOptions {
   /** Aborts the call, including waits between retries. */
   signal?: AbortSignal;
   /**
-   * Until when (a Date or epoch ms) a rate-limited call (429: nothing was processed) keeps
-   * retrying, beyond `maxRetries`. Tie it to the caller's own deadline. A call the client would
-   * hold for the API's rate-limit window past this moment is sent at once instead (a 429 then
-   * ends it). @default 60 s from the call
+   * Until when (a Date or epoch ms) the call may retry: no retry is sent whose wait (backoff or
+   * `Retry-After`) would reach it. A rate-limited call (429: nothing was processed) retries until
+   * then beyond `maxRetries`; every other retry also counts against `maxRetries`. Tie it to the
+   * caller's own deadline. A call the client would hold for the API's rate-limit window past this
+   * moment is sent at once instead (a 429 then ends it). @default 60 s from the call
    */
   deadline?: Date | number;
   /** Extra request headers. `authorization` cannot be overridden here. */
@@ -168,11 +161,9 @@ export class Transport {
     const maxRetries = options.maxRetries ?? this.#config.maxRetries;
     const clock = this.#config.clock;
     const deadline = options.deadline === undefined ? clock.now() + MAX_RATE_LIMIT_WAIT_MS : Number(options.deadline);
-    // 429s are counted apart: a rate-limited request was not processed, so retrying it is safe
-    // for every method, and it retries until the deadline rather than `maxRetries` times.
+    // Retries counted against maxRetries (see retryDecision: 429s are not, they end at the deadline).
     let attempt = 0;
     for (;;) {
-      const canRetry = attempt < maxRetries;
       await this.#admit(deadline, options.signal, options.bulk === true);
       let outcome: Outcome;
       try {
@@ -185,8 +176,10 @@ export class Transport {
         }
         const failure = error instanceof APIConnectionError ? error : new APIConnectionError(describe(error), { cause: error });
         const neverSent = wasNeverSent(error);
-        if (canRetry && (isIdempotent(spec.method) || neverSent)) {
-          await this.#sleep(backoffDelay(++attempt), options.signal);
+        const retry = connectionRetryDecision({ method: spec.method, neverSent, attempt, maxRetries, now: clock.now(), deadline });
+        if (retry.retry) {
+          attempt++;
+          await this.#sleep(retry.delayMs, options.signal);
           continue;
         }
         if (!isIdempotent(spec.method) && !neverSent) throw new AmbiguousRequestError(spec.method, spec.path, failure);
@@ -199,16 +192,16 @@ export class Transport {
         return parsed.data;
       }
       const error = makeAPIError(status, body, headers, spec.requiredScope);
-      if (status === 429 && maxRetries > 0 && headers["x-should-retry"] !== "false") {
-        const now = clock.now();
-        const wait = rateLimitDelay(parseRetryAfter(headers, now));
-        if (now + wait >= deadline) throw error;
+      const now = clock.now();
+      const retry = retryDecision({ method: spec.method, status, headers, attempt, maxRetries, now, deadline });
+      if (retry.retry && retry.rateLimited) {
         // A paced client waits for the window's reset in #admit; any other pauses every call.
-        if (!this.#window.paced) this.#pausedUntil = Math.max(this.#pausedUntil, now + wait);
+        if (!this.#window.paced) this.#pausedUntil = Math.max(this.#pausedUntil, now + retry.delayMs);
         continue;
       }
-      if (canRetry && shouldRetryStatus(spec.method, status, headers)) {
-        await this.#sleep(parseRetryAfter(headers, clock.now()) ?? backoffDelay(++attempt), options.signal);
+      if (retry.retry) {
+        attempt++;
+        await this.#sleep(retry.delayMs, options.signal);
         continue;
       }
       if (!isIdempotent(spec.method) && status >= 500) throw new AmbiguousRequestError(spec.method, spec.path, error);

@@ -259,6 +259,32 @@ describe("retries and the transport", () => {
     expect(env.clock.slept[1]).toBeGreaterThanOrEqual(750);
   });
 
+  // Issue 17: a 5xx's Retry-After was waited without counting the attempt, so a DELETE under a
+  // 503 that lasts (an API in maintenance) never ended. 50 answers stand for "it lasts": before the
+  // fix the DELETE went through all of them and succeeded on the 51st.
+  it.each([
+    [undefined, 3],
+    [5, 6],
+  ])("a DELETE under a lasting 503 with Retry-After ends after maxRetries (%s) + 1 requests", async (maxRetries, requests) => {
+    const server = await env.client.gameServers.create(cs2("x"));
+    await env.control.fault({ method: "DELETE", route: "/v1/game-servers/:id", times: 50, status: 503, retryAfterSeconds: 2 });
+    const error = await env.client.gameServers.delete(server.id, { maxRetries }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error).toMatchObject({ status: 503 });
+    expect(await env.control.hits("DELETE /v1/game-servers/:id")).toBe(requests);
+    // Each retry waited what the answer asked (the recording clock returns at once).
+    expect(env.clock.slept).toEqual(Array(requests - 1).fill(2000));
+  });
+
+  it("a 503 whose Retry-After would pass the call's deadline ends the call at once", async () => {
+    const server = await env.client.gameServers.create(cs2("x"));
+    await env.control.fault({ method: "DELETE", route: "/v1/game-servers/:id", times: 50, status: 503, retryAfterSeconds: 2 });
+    const error = await env.client.gameServers.delete(server.id, { deadline: Date.now() + 1_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503 });
+    expect(await env.control.hits("DELETE /v1/game-servers/:id")).toBe(1);
+    expect(env.clock.slept).toEqual([]);
+  });
+
   it("retries a GET whose connection was dropped", async () => {
     await env.control.fault({ method: "GET", route: "/v1/game-servers", times: 1, drop: true });
     expect((await env.client.gameServers.list()).total).toBe(0);
