@@ -54,6 +54,12 @@ export interface GameServerArgs<G extends string = string> {
   readyTimeoutSeconds?: pulumi.Input<number>;
   /** Adopt this existing server (same gameType and region) instead of creating one. */
   adoptServerId?: pulumi.Input<string>;
+  /**
+   * Replace the server, with a new one (a new id and connectUrl), at a `pulumi up` whose state says
+   * it is `stopped`: the API has no start call. The state learns it at a refresh (`pulumi up
+   * --refresh`) or an update. @default false: a stopped server is reported, and kept
+   */
+  replaceIfStopped?: pulumi.Input<boolean>;
 }
 
 const OUTPUTS = [
@@ -90,6 +96,7 @@ export const GAME_SERVER_ARGS: readonly string[] = [
   "waitForRunning",
   "readyTimeoutSeconds",
   "adoptServerId",
+  "replaceIfStopped",
 ] satisfies (keyof GameServerArgs)[];
 
 /**
@@ -103,11 +110,14 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
   declare readonly gameType: pulumi.Output<string>;
   declare readonly region: pulumi.Output<string>;
   declare readonly organizationId: pulumi.Output<string>;
-  /** `running` once create completes (unless `waitForRunning` is false). */
+  /**
+   * `running` once create completes (unless `waitForRunning` is false); `stopped` once the
+   * platform stopped it (autoStop), as the last refresh or update read it.
+   */
   declare readonly status: pulumi.Output<string>;
   declare readonly ip: pulumi.Output<string | null>;
   declare readonly port: pulumi.Output<number | null>;
-  /** `steam://connect/<ip>:<port>`; never embeds the password. */
+  /** `steam://connect/<ip>:<port>`; never embeds the password. Null while the server has no address (queued, stopped). */
   declare readonly connectUrl: pulumi.Output<string | null>;
   /** e.g. `{ rcon: 27016, sourcetv: 27020 }`. */
   declare readonly additionalPorts: pulumi.Output<Record<string, number> | null>;
@@ -154,6 +164,7 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
             waitForRunning: args.waitForRunning,
             readyTimeoutSeconds: args.readyTimeoutSeconds,
             adoptServerId: args.adoptServerId,
+            replaceIfStopped: args.replaceIfStopped,
             __stack: programStack(),
           };
     super(

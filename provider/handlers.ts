@@ -30,6 +30,7 @@ import {
   toOutputs,
 } from "./inputs.js";
 import { type CreateIntent, intentOf, Journal, liveServersNamed, serversFrom } from "./reconcile.js";
+import { describeStoppedServer, isStopped } from "./stopped.js";
 import type { WaitOutcome } from "./watcher.js";
 
 /** Statuses of a server that failed to come up: waiting is pointless, replacing is the cure. */
@@ -75,6 +76,11 @@ export async function diff(id: string, olds: Props, news: Props) {
   const { changes, replaces, dropped } = diffInputs(olds, news);
   // The engine shows no detail of a diff: what happens to a key the program dropped is said here.
   for (const d of dropped) log(labelOf(olds.name, id), describeDropped(d, "planned"));
+  // A server the platform stopped: said from the state, never asked of the API (diff runs in
+  // preview too). When an update follows, it says it from what the API answers instead.
+  if (isStopped(olds) && replaces.includes("status"))
+    log(labelOf(olds.name, id), "stopped: replaceIfStopped replaces it with a new server (a new id and connectUrl)");
+  else if (isStopped(olds) && !changes) log(labelOf(olds.name, id), describeStoppedServer(olds, "state"));
   // A create whose outcome stayed unknown is settled by replacing it: delete looks for the
   // server its POST may have made, then create starts afresh.
   if (id.startsWith(UNRESOLVED_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
@@ -92,7 +98,10 @@ const LANDING_MS = 5_000;
 
 /** How a fleet calls a server's step: it reports the routine outcome itself, once for all its servers. */
 export interface StepOptions {
-  /** Print no line for a routine outcome (created, updated, deleted); anything unusual is still printed. */
+  /**
+   * Print no line for a routine outcome (created, updated, deleted) nor for a stopped server (the
+   * fleet names it by key); anything else unusual is still printed.
+   */
   quiet?: boolean;
 }
 
@@ -551,7 +560,7 @@ async function settle(
 
 // ---- read, update, delete ----------------------------------------------------------------
 
-export async function read(id: string, props: Props) {
+export async function read(id: string, props: Props, how: StepOptions = {}) {
   const { client } = connect();
   // Nothing to read until the next up settles it; refresh keeps it as it is.
   if (id.startsWith(UNRESOLVED_PREFIX)) return { id, props };
@@ -567,6 +576,7 @@ export async function read(id: string, props: Props) {
   if (server.deletedAt !== null) return goneFromState(props, id, `soft-deleted at ${server.deletedAt}`);
   // The keys the program declared stay its own; what the API added since is not.
   const outs = toOutputs(server, { ...parseInputs(props), configuration: declaredConfigurationOf(props) });
+  if (isStopped(server) && !how.quiet) log(labelOf(server.name, id), describeStoppedServer(server, "api"));
   return { id, props: outs, inputs: inputsFromOutputs(outs) };
 }
 
@@ -608,6 +618,8 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
   if (server.deletedAt !== null) {
     throw new Error(`${label} was deleted outside Pulumi: run \`pulumi refresh\`, then \`pulumi up\` creates it again`);
   }
+  // The platform's documented autoStop: said, never a failure (issue 17 point 6).
+  if (isStopped(server) && !how.quiet) log(labelOf(server.name, id), describeStoppedServer(server, "api"));
   // Running, stopped by autoStop, or not to be waited for: nothing to wait on.
   if (!IN_PROGRESS_STATUSES.includes(server.status) && !FAILED_STATUSES.includes(server.status)) return { outs: toOutputs(server, inputs) };
   if (!inputs.waitForRunning) return { outs: toOutputs(server, inputs) };

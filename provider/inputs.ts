@@ -4,6 +4,7 @@ import { z } from "zod";
 import { issuesToFields } from "../sdk/errors.js";
 import { schemas } from "../sdk/index.js";
 import { CS2_CONFIGURATION_DEFAULTS, CS2_SECRET_KEYS, FAILED_STATUSES, type GameServer } from "../sdk/schemas/index.js";
+import { STOPPED } from "./stopped.js";
 
 /** What the engine sends for a value it does not know yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -57,6 +58,7 @@ const Settings = z.strictObject({
   waitForRunning: z.boolean().optional(),
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
   adoptServerId: schemas.ServerId.optional(),
+  replaceIfStopped: z.boolean().optional(),
 });
 
 /** The inputs a program may give (autoNamePrefix is set by the GameServer class itself). */
@@ -242,6 +244,8 @@ export interface DiffResult {
  * `autostopMinutes` (the server's default) never show a diff. A configuration key the program
  * stops declaring is never a replacement (issue 17): it is set back to its documented default in
  * place, or, when none is documented, kept as the server has it and only the record changes.
+ * A server whose state says `failed` or `error` is replaced, and one that says `stopped` when the
+ * program sets `replaceIfStopped` (a policy read at diff time: changing it alone is no change).
  */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const replaces: string[] = [];
@@ -252,6 +256,9 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
   for (const key of ["gameType", "region"] as const) if (differs(olds[key], news[key])) replaces.push(key);
   // A failed server never becomes running: the next up replaces it (README: stale state).
   if (FAILED_STATUSES.includes(olds.status as string)) replaces.push("status");
+  // Nor does a stopped one (the API has no start call), but a stop is the platform's documented
+  // autoStop: it is replaced only when the program asks (issue 17 point 6).
+  else if (olds.status === STOPPED && (news.replaceIfStopped === true || news.replaceIfStopped === UNKNOWN)) replaces.push("status");
   const oldCfg = comparableConfiguration(olds.configuration);
   const newCfg = comparableConfiguration(news.configuration);
   const cfgKnown = news.configuration !== UNKNOWN && !containsUnknown(news.configuration);

@@ -21,6 +21,7 @@ const INPUT_KEYS = [
   "waitForRunning",
   "readyTimeoutSeconds",
   "adoptServerId",
+  "replaceIfStopped",
 ];
 
 /** Random GameServer inputs: known keys with wrong or right values, unknown keys, unknowns of a preview. */

@@ -273,6 +273,99 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
     expect(fixture.host.output).toMatch(/already deleted/);
   });
 
+  describe("a server the platform stopped (autoStop)", () => {
+    /** A server that ran, then was stopped by the platform after its idle minutes. */
+    async function stoppedServer(name: string) {
+      const made = await up(name, args(name, { autoStop: true, autostopMinutes: 45 }));
+      await env.control.stop(made.id);
+      const { updatedAt } = await env.client.gameServers.get(made.id);
+      return { ...made, updatedAt };
+    }
+
+    /** The one line the host printed about this server being stopped. */
+    async function stoppedLine(id: string): Promise<string> {
+      const output = await fixture.host.outputWith(`(${id}): stopped`);
+      const lines = output.split("\n").filter((l) => l.includes(`(${id}): stopped`));
+      expect(lines).toHaveLength(1);
+      return lines[0]!;
+    }
+
+    /** What every such line must say: which server, why and since when as far as the API says, and the way out. */
+    function expectTheWayOut(line: string, name: unknown, id: string, updatedAt: string) {
+      expect(line).toContain(`[gameservers] GameServer "${String(name)}" (${id}): stopped`);
+      expect(line).toContain("autoStop after 45 idle minutes");
+      expect(line).toContain(updatedAt);
+      expect(line).toContain("nobody can join it");
+      expect(line).toContain("The API has no start call");
+      expect(line).toContain("`pulumi up --replace <urn>`");
+      expect(line).toContain("`autoStop: false`");
+      expect(line).toContain("`autostopMinutes`");
+    }
+
+    it("refresh says it is stopped, since when the API says, and what to do; it stays in the stack without an address", async () => {
+      const { id, outs, inputs, updatedAt } = await stoppedServer("idle-refresh");
+      fixture.host.output = "";
+      const read = await fixture.host.read("idle-refresh", id, outs);
+      expect(read.id).toBe(id);
+      expect(read.props).toMatchObject({ status: "stopped", connectUrl: null, ip: null, port: null });
+      expectTheWayOut(await stoppedLine(id), inputs.name, id, updatedAt);
+    });
+
+    it("an unchanged up says it from the state, with no request and no change", async () => {
+      const { id, outs, inputs, updatedAt } = await stoppedServer("idle-same");
+      const { props } = await fixture.host.read("idle-same", id, outs);
+      fixture.host.output = "";
+      const before = (await env.control.stats()).requests.total;
+      expect(await fixture.host.diff("idle-same", id, props, inputs)).toEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+      expect((await env.control.stats()).requests.total).toBe(before);
+      const line = await stoppedLine(id);
+      expectTheWayOut(line, inputs.name, id, updatedAt);
+      expect(line).toContain("as the stack last read it");
+    });
+
+    it("replaceIfStopped makes the next up replace it; without it the server is kept", async () => {
+      const { id, outs, inputs } = await stoppedServer("idle-replace");
+      const { props } = await fixture.host.read("idle-replace", id, outs);
+      const asked = await fixture.host.check("idle-replace", inputs, {
+        ...args("idle-replace", { autoStop: true, autostopMinutes: 45 }),
+        replaceIfStopped: true,
+        __provider: provider,
+      });
+      expect(asked.failures).toEqual([]);
+      fixture.host.output = "";
+      expect(await fixture.host.diff("idle-replace", id, props, asked.inputs)).toEqual({
+        changes: "some",
+        replaces: ["status"],
+        deleteBeforeReplace: false,
+      });
+      expect(await fixture.host.outputWith("replaceIfStopped replaces it")).toContain(`(${id}): stopped: replaceIfStopped replaces it`);
+      // A running server is never replaced for it, and setting it alone changes nothing.
+      expect(await fixture.host.diff("idle-replace", id, outs, asked.inputs)).toEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+      expect((await fixture.host.diff("idle-replace", id, props, { ...asked.inputs, replaceIfStopped: false })).replaces).toEqual([]);
+      const wrong = await fixture.host.check("x", {}, { ...args("x"), replaceIfStopped: "yes", __provider: provider });
+      expect(wrong.failures).toEqual([{ property: "replaceIfStopped", reason: expect.stringMatching(/^replaceIfStopped /) }]);
+    });
+
+    it("an update succeeds and says it is stopped", async () => {
+      const { id, outs, inputs } = await stoppedServer("idle-update");
+      fixture.host.output = "";
+      // The state still says running: the update is what learns it stopped.
+      const news = { ...inputs, configuration: { ...CONFIGURATION, maxPlayers: 12 } };
+      const updated = await fixture.host.update("idle-update", id, outs, news);
+      expect(updated).toMatchObject({ status: "stopped", connectUrl: null, configuration: { maxPlayers: 12 } });
+      const { updatedAt } = await env.client.gameServers.get(id);
+      expectTheWayOut(await stoppedLine(id), inputs.name, id, updatedAt);
+    });
+  });
+
   it("adopts an existing server instead of creating one", async () => {
     const existing = await env.client.gameServers.create(cs2("hand-made", "eu-central-1"));
     const { id, outs, inputs } = await up("adopted", args("adopted", { adoptServerId: existing.id }));
