@@ -10,7 +10,15 @@ import { isDeepStrictEqual } from "node:util";
 type Props = Record<string, unknown>;
 
 /** What a fleet's inputs may share: a server's settings. */
-export const SHARED_SETTINGS = ["gameType", "region", "configuration", "autoStop", "autostopMinutes", "readyTimeoutSeconds"] as const;
+export const SHARED_SETTINGS = [
+  "gameType",
+  "region",
+  "configuration",
+  "autoStop",
+  "autostopMinutes",
+  "readyTimeoutSeconds",
+  "replaceIfStopped",
+] as const;
 /** What a fleet's state may share: the settings, and what the API reports alike for most servers. */
 export const SHARED_OUTPUTS = [
   ...SHARED_SETTINGS,

@@ -12,6 +12,7 @@ import type { GameServer } from "../sdk/index.js";
 import { schemas } from "../sdk/index.js";
 import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
 import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
+import { describeStoppedFleet, describeStoppedMember, isStopped } from "./stopped.js";
 import { settledBy, type WaitOutcome, type Watcher } from "./watcher.js";
 
 export { configure } from "./core.js";
@@ -175,11 +176,14 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   const seen = unwaited.length > 0 ? await watcher.readAll(unwaited.map(([, s]) => s.serverId)) : new Map<string, GameServer | "gone">();
   const servers: Record<string, RosterServer> = {};
   const problems: string[] = [];
+  // Stopped by the platform (autoStop): marked and said, never a failure of `up` (issue 17 point 6).
+  const stopped: [string, GameServer][] = [];
   for (const [key, s] of entries) {
     const outcome = outcomes.get(key);
     if (!outcome) {
       const server = seen.get(s.serverId);
       servers[key] = server === undefined ? unknownServer(s.serverId) : server === "gone" ? goneServer(s.serverId) : rosterEntry(server);
+      if (server !== undefined && server !== "gone" && isStopped(server)) stopped.push([key, server]);
       continue;
     }
     switch (outcome.kind) {
@@ -188,6 +192,10 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
         break;
       case "failed":
         servers[key] = rosterEntry(outcome.server);
+        if (isStopped(outcome.server)) {
+          stopped.push([key, outcome.server]);
+          break;
+        }
         problems.push(
           `${key} (${s.serverId}) is ${outcome.server.status} after ${outcome.server.allocationAttempts} allocation attempts` +
             `${outcome.server.lastAllocationError ? `: ${outcome.server.lastAllocationError}` : ""}; \`pulumi up --refresh\` replaces it`,
@@ -204,13 +212,21 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
     }
   }
   for (const [key, s] of entries) if (s.wait === false) servers[key] = { ...servers[key]!, wait: false };
-  const outs = { ...raw, servers, readyAt: problems.length === 0 ? new Date().toISOString() : null };
+  // Every waited server runs: a stopped one does not.
+  const allRun = problems.length === 0 && !stopped.some(([key]) => inputs.servers[key]?.wait !== false);
+  const outs = { ...raw, servers, readyAt: allRun ? new Date().toISOString() : null };
+  if (stopped.length > 0) {
+    const keys = stopped.map(([key]) => key);
+    if (problems.length === 0) log(label, `${running}/${waited.length} running; ${keys.length} stopped (${keys.join(", ")})`);
+    for (const [key, server] of stopped) log(label, describeStoppedMember(key, { ...server, serverId: server.id }, "api"));
+    log(label, describeStoppedFleet(keys));
+  }
   if (problems.length > 0) {
     const message = `${label}: ${running}/${waited.length} servers running; ${problems.length} not:\n  - ${problems.join("\n  - ")}`;
     // Kept in state with what is known; the next `pulumi up` calls update, which waits again.
     throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
   }
-  if (waited.length > 0) log(label, `all ${waited.length} running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (waited.length > 0 && allRun) log(label, `all ${waited.length} running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return outs;
 }
 
@@ -239,14 +255,16 @@ function parseRoster(raw: Props): RosterInputs {
 }
 
 function rosterEntry(server: GameServer): RosterServer {
+  // A stopped server takes no player: never list an address an answer may still carry.
+  const live = !isStopped(server);
   return {
     serverId: server.id,
     name: server.name,
     region: server.region,
     status: server.status,
-    ip: server.ip,
-    port: server.port,
-    connectUrl: server.connectUrl,
+    ip: live ? server.ip : null,
+    port: live ? server.port : null,
+    connectUrl: live ? server.connectUrl : null,
   };
 }
 

@@ -20,6 +20,7 @@ import { log, PROGRESS_EVERY_MS } from "./core.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
 import { checkInputs, containsUnknown, type DroppedKey, declaredConfigurationOf, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
+import { describeStoppedFleet, describeStoppedMember, isStopped } from "./stopped.js";
 
 export { configure } from "./core.js";
 
@@ -30,7 +31,17 @@ export const IN_FLIGHT = 32;
 /** A server's password inputs: kept in `passwords`, the resource's one secret output. */
 const PASSWORD_KEYS = ["rconPassword", "serverPassword"] as const;
 /** What a fleet server's inputs may hold (the GameServer inputs a fleet declares, passwords apart). */
-const SPEC_KEYS = ["name", "autoNamePrefix", "gameType", "region", "configuration", "autoStop", "autostopMinutes", "readyTimeoutSeconds"];
+const SPEC_KEYS = [
+  "name",
+  "autoNamePrefix",
+  "gameType",
+  "region",
+  "configuration",
+  "autoStop",
+  "autostopMinutes",
+  "readyTimeoutSeconds",
+  "replaceIfStopped",
+];
 const FLEET_INPUTS = ["fleet", "common", "servers", "passwords"];
 /** Inputs the fleet's class sets itself, never the program: not listed in errors. */
 const HIDDEN_INPUTS = ["__provider", STACK_INPUT];
@@ -171,6 +182,9 @@ export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
   const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
   // The engine shows this resource as one update: say which servers it touches, and how.
   if (changes) log(labelOf(news.fleet), describe(p));
+  // Servers the platform stopped, from the state (diff never calls the API); an update says it
+  // from what it learns instead.
+  else reportStopped(news.fleet, olds.servers, () => "state");
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
 
@@ -203,7 +217,7 @@ export async function create(packed: Props): Promise<{ id: string; outs: Props }
   const id = `fleet-${randomBytes(6).toString("hex")}`;
   const fleet = parseFleet(raw);
   const outcomes = await eachServer(Object.keys(fleet.servers), (key) => createServer(raw, fleet, key), progress(fleet.fleet, "created"));
-  return { id, outs: finish(id, raw, fleet, outcomes, new Map(), "created") };
+  return { id, outs: finish(id, raw, fleet, outcomes, new Map(), "created", new Set()) };
 }
 
 export async function update(id: string, packedOlds: Props, packedNews: Props): Promise<{ outs: Props }> {
@@ -222,8 +236,13 @@ export async function update(id: string, packedOlds: Props, packedNews: Props): 
   const steps = await eachServer([...work.keys()], (key) => work.get(key)!(), progress(fleet.fleet, "done"));
   for (const [key, o] of steps) outcomes.set(key, o);
   // Servers no step touched keep their state as it was.
-  for (const [key, kept] of previous) if (!work.has(key) && key in fleet.servers) outcomes.set(key, { kind: "ok", ...kept });
-  return { outs: finish(id, news, fleet, outcomes, previous, "updated") };
+  const untouched = new Set<string>();
+  for (const [key, kept] of previous) {
+    if (work.has(key) || !(key in fleet.servers)) continue;
+    outcomes.set(key, { kind: "ok", ...kept });
+    untouched.add(key);
+  }
+  return { outs: finish(id, news, fleet, outcomes, previous, "updated", untouched) };
 }
 
 export async function del(_id: string, packed: Props): Promise<void> {
@@ -252,7 +271,8 @@ export async function read(id: string, packed: Props) {
   const inputs: Record<string, Props> = {};
   const outcomes = await eachServer([...previous.keys()], async (key): Promise<Outcome> => {
     const kept = previous.get(key)!;
-    const got = await server.read(kept.id, kept.outs);
+    // A stopped server is named here, by its key, not by the GameServer provider.
+    const got = await server.read(kept.id, kept.outs, { quiet: true });
     return got.id ? { kind: "ok", id: got.id, outs: got.props as Props } : { kind: "gone" };
   });
   for (const [key, o] of outcomes) {
@@ -265,6 +285,7 @@ export async function read(id: string, packed: Props) {
     inputs[key] = specOf({ ...s, configuration: declaredConfigurationOf(s) });
   }
   const fleet = props.fleet;
+  reportStopped(fleet, servers, () => "api");
   return {
     id,
     props: { fleet, ...pack(servers, SHARED_OUTPUTS), passwords, ...stackOf(props) },
@@ -409,7 +430,15 @@ function failure(error: unknown, old?: { id: string; outs: Props }): Outcome {
  * host turns into ErrorResourceInitFailed: the state keeps every server that exists, and the next
  * `pulumi up` calls update, which finishes the rest.
  */
-function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outcome>, previous: Map<string, unknown>, done: string): Props {
+function finish(
+  id: string,
+  raw: Props,
+  fleet: Fleet,
+  outcomes: Map<string, Outcome>,
+  previous: Map<string, unknown>,
+  done: string,
+  untouched: Set<string>,
+): Props {
   const servers: Record<string, Props> = {};
   const passwords: Record<string, Props> = {};
   const problems: string[] = [];
@@ -425,6 +454,8 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
   }
   const outs = { fleet: fleet.fleet, ...pack(servers, SHARED_OUTPUTS), passwords, __provider: raw.__provider, ...stackOf(raw) };
   const label = labelOf(fleet.fleet);
+  // Every server the platform stopped, touched or not: a run that says nothing of them hides them.
+  reportStopped(fleet.fleet, servers, (key) => (untouched.has(key) ? "state" : "api"));
   if (problems.length > 0) {
     const shown = problems.slice(0, 10);
     const message =
@@ -435,6 +466,20 @@ function finish(id: string, raw: Props, fleet: Fleet, outcomes: Map<string, Outc
   const count = Object.keys(servers).length;
   log(label, `${count} server${count === 1 ? "" : "s"} ${done} (${list(Object.keys(servers))}); the roster waits for them to run`);
   return outs;
+}
+
+/**
+ * A line per server the platform stopped, by key, then one that says what to do (issue 17 point
+ * 6). `servers` are a state's servers by key (whole, not packed); `from` says whether a server's
+ * status is the API's answer of this operation or the state's.
+ */
+function reportStopped(fleet: unknown, servers: unknown, from: (key: string) => "api" | "state"): void {
+  if (!isRecord(servers)) return;
+  const stopped = Object.entries(servers).filter(([, s]) => isRecord(s) && isStopped(s)) as [string, Props][];
+  if (stopped.length === 0) return;
+  const label = labelOf(fleet);
+  for (const [key, s] of stopped) log(label, describeStoppedMember(key, s, from(key)));
+  log(label, describeStoppedFleet(stopped.map(([key]) => key)));
 }
 
 /** Splits a GameServer provider's outputs: the server (with its resource id) and its passwords. */

@@ -33,6 +33,8 @@ export interface FleetServerSettings<G extends string = string> {
   serverPassword?: pulumi.Input<string>;
   waitForRunning?: boolean;
   readyTimeoutSeconds?: number;
+  /** Replace the server at a `pulumi up` whose state says it is `stopped` (see GameServerArgs). @default false */
+  replaceIfStopped?: boolean;
 }
 
 /** A server's own settings: the defaults' fields, plus a fixed `name`. */
@@ -67,6 +69,12 @@ export interface GameServerFleetArgs<G extends string = string> {
 export interface RosterEntry {
   name: pulumi.Output<string>;
   region: pulumi.Output<string>;
+  /**
+   * As the roster last read it: `running`, `stopped` (the platform stopped it: no address, see
+   * the run's output for what to do), a status still on the way to running, `deleted`, `unknown`.
+   */
+  status: pulumi.Output<string>;
+  /** Null while the server has no address (queued, stopped). */
   connectUrl: pulumi.Output<string | null>;
   ip: pulumi.Output<string | null>;
   port: pulumi.Output<number | null>;
@@ -234,6 +242,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       this.roster[key] = {
         name: member.name,
         region: member.region,
+        status: rostered.apply((e) => e?.status ?? "unknown"),
         connectUrl: entry.apply((e) => e?.connectUrl ?? null),
         ip: entry.apply((e) => e?.ip ?? null),
         port: entry.apply((e) => e?.port ?? null),

@@ -51,3 +51,27 @@ export function describeStoppedServer(server: StopFacts, from: "api" | "state"):
     `\`replaceIfStopped: true\` on it and \`pulumi up --refresh\` replaces it. ${KEEP_OTHERS}`
   );
 }
+
+/** What a fleet's line says of one of its servers, by key: `final (srv_..., "cup-final-1a2b3c4") is stopped (...)`. */
+export function describeStoppedMember(
+  key: string,
+  server: StopFacts & { serverId?: unknown; name?: unknown },
+  from: "api" | "state",
+): string {
+  const id = typeof server.serverId === "string" ? server.serverId : "?";
+  const name = typeof server.name === "string" ? `, "${server.name}"` : "";
+  const seen = from === "state" ? ", as the stack last read it" : "";
+  return `${key} (${id}${name}) is stopped${seen} (${stopFacts(server)})`;
+}
+
+/** What the fleet's line says after its stopped servers' own: how many, which keys, and the way out. */
+export function describeStoppedFleet(keys: string[]): string {
+  const shown = keys.length > 8 ? `${keys.slice(0, 8).join(", ")} and ${keys.length - 8} more` : keys.join(", ");
+  const them = keys.length === 1 ? "it" : "them";
+  return (
+    `${keys.length} server${keys.length === 1 ? "" : "s"} stopped (${shown}): nobody can join ${them} (no connectUrl). ` +
+    "The API has no start call: only a new server " +
+    "(a new id and connectUrl) brings the game back. Set `replaceIfStopped: true` on those servers (or in `defaults`) " +
+    `and \`pulumi up --refresh\` replaces each stopped one, and only those. ${KEEP_OTHERS}`
+  );
+}

@@ -2,9 +2,9 @@ import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs, partOf } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
-import { HostError, type ProviderHost, ROOT, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
+import { HostError, type ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
 const FLEET_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
@@ -93,6 +93,15 @@ class Stack {
       done[name] = "delete";
     }
     return done;
+  }
+
+  /** `pulumi refresh`: each part read, its state replaced by what the read returned. */
+  async refresh(): Promise<void> {
+    for (const [name, part] of this.parts) {
+      const read = await this.host.read(name, part.id, part.outs);
+      expect(read.id).toBe(part.id);
+      part.outs = read.props;
+    }
   }
 
   /** Every part's servers, by key. */
@@ -385,6 +394,141 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     await expect(
       declare({ defaults: { gameType: "cs2", region: "us-east-1", configuration: CONFIGURATION }, count: 2, nameTemplate: "pug" }),
     ).rejects.toThrow(/nameTemplate must contain \{n\}/);
+  });
+});
+
+describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
+  const env = useEmulator();
+  const fixture = useProviderHost(env);
+  const definition = (final: GameServerFleetArgs["servers"] = {}): GameServerFleetArgs => ({
+    defaults: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION, autoStop: true, autostopMinutes: 30 },
+    servers: { a: {}, final: {}, ...final },
+  });
+
+  let rosterProvider: string;
+  beforeAll(async () => {
+    rosterProvider = await serializedProvider(ROOT, "pulumi-gameservers/roster-provider");
+  });
+
+  /** The roster's inputs for these keys of the stack, as the fleet's program sends them. */
+  function rosterInputs(stack: Stack, keys: string[]): Props {
+    const servers = Object.fromEntries(keys.map((k) => [k, { serverId: stack.server(k).serverId }]));
+    return { fleet: "cup", servers, readyTimeoutSeconds: 600, __provider: rosterProvider };
+  }
+
+  /** The fleet deployed with its roster, then its `final` server stopped by the platform. */
+  async function withFinalStopped() {
+    const stack = new Stack(fixture.host);
+    await stack.up(await declare(definition()));
+    const roster = await fixture.host.create("cup-roster", rosterInputs(stack, ["a", "final"]));
+    const finalId = stack.server("final").serverId as string;
+    await env.control.stop(finalId);
+    fixture.host.output = "";
+    return { stack, finalId, roster };
+  }
+
+  /** The line the host printed for the stopped server of this key, and the fleet's line that says what to do. */
+  async function expectStoppedLines(key: string, id: string, also = ""): Promise<string> {
+    const output = await fixture.host.outputWith("The API has no start call");
+    const lines = output.split("\n");
+    const own = lines.filter((l) => l.includes(`GameServerFleet "cup": ${key} (${id}`) && l.includes("is stopped"));
+    expect(own).toHaveLength(1);
+    expect(own[0]).toContain("autoStop after 30 idle minutes");
+    expect(own[0]).toContain(also);
+    const wayOut = lines.filter((l) => l.includes("The API has no start call"));
+    expect(wayOut).toHaveLength(1);
+    expect(wayOut[0]).toContain(`GameServerFleet "cup": 1 server stopped (${key})`);
+    expect(wayOut[0]).toContain("`autoStop: false`");
+    return own[0]!;
+  }
+
+  it("refresh names the stopped server's key, and the roster's read marks it stopped with no address", async () => {
+    const { stack, finalId, roster } = await withFinalStopped();
+    await stack.refresh();
+    expect(stack.server("final")).toMatchObject({ status: "stopped", connectUrl: null, ip: null });
+    expect(stack.server("a")).toMatchObject({ status: "running" });
+    await expectStoppedLines("final", finalId);
+    const read = await fixture.host.read("cup-roster", roster.id, roster.outs);
+    const entries = read.props.servers as Record<string, Props>;
+    expect(entries.final).toMatchObject({ serverId: finalId, status: "stopped", connectUrl: null, ip: null, port: null });
+    expect(entries.a).toMatchObject({ status: "running", connectUrl: expect.stringMatching(/^steam:/) });
+  });
+
+  it("an unchanged up names it from the state, with no request", async () => {
+    const { stack, finalId } = await withFinalStopped();
+    await stack.refresh();
+    fixture.host.output = "";
+    const before = await requests(env);
+    expect(await stack.up(await declare(definition()))).toEqual({});
+    expect(delta(before, await requests(env))).toEqual({});
+    await expectStoppedLines("final", finalId, "as the stack last read it");
+  });
+
+  it("an up that updates it succeeds and names it", async () => {
+    const { stack, finalId } = await withFinalStopped();
+    // The state still says running: the update is what learns it stopped.
+    expect(await stack.up(await declare(definition({ final: { configuration: { freezeTime: 20 } } })))).toEqual({
+      [partName("final")]: "update",
+    });
+    expect(stack.server("final")).toMatchObject({ status: "stopped", connectUrl: null });
+    await expectStoppedLines("final", finalId);
+  });
+
+  it("the roster's wait, after a server is added, lists it as stopped without an address, names its key, and does not fail the up", async () => {
+    const { stack, finalId, roster } = await withFinalStopped();
+    await stack.up(await declare(definition({ b: {} })));
+    fixture.host.output = "";
+    const outs = await fixture.host.update("cup-roster", roster.id, roster.outs, rosterInputs(stack, ["a", "final", "b"]));
+    const entries = outs.servers as Record<string, Props>;
+    expect(entries.final).toMatchObject({ serverId: finalId, status: "stopped", connectUrl: null, ip: null, port: null });
+    expect(entries.b).toMatchObject({ status: "running", connectUrl: expect.stringMatching(/^steam:/) });
+    // Not every server runs: readyAt says so.
+    expect(outs.readyAt).toBeNull();
+    await expectStoppedLines("final", finalId);
+    expect(fixture.host.output).toContain('GameServerFleet "cup": 2/3 running; 1 stopped (final)');
+  });
+
+  it("replaceIfStopped replaces a stopped server at the next up, and no other", async () => {
+    const { stack, finalId } = await withFinalStopped();
+    const idA = stack.server("a").serverId;
+    await stack.refresh();
+    fixture.host.output = "";
+    const before = await requests(env);
+    expect(await stack.up(await declare(definition({ final: { replaceIfStopped: true } })))).toEqual({ [partName("final")]: "update" });
+    expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
+    await expectPrinted(fixture.host, 'GameServerFleet "cup": replaces final (status); every other server is left alone');
+    expect(stack.server("final")).toMatchObject({ status: "running", connectUrl: expect.stringMatching(/^steam:/) });
+    expect(stack.server("final").serverId).not.toBe(finalId);
+    expect(stack.server("a").serverId).toBe(idA);
+    expect((await env.client.gameServers.get(finalId)).deletedAt).not.toBeNull();
+    // Running again: the setting replaces nothing more.
+    expect(await stack.up(await declare(definition({ final: { replaceIfStopped: true } })))).toEqual({});
+  });
+
+  it("the fleet's roster output gives each server's status", async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          const state: Props = { ...a.inputs };
+          if (a.type.endsWith(":FleetRoster"))
+            state.servers = {
+              a: { serverId: "srv_a", status: "running", connectUrl: "steam://connect/192.0.2.1:27015" },
+              final: { serverId: "srv_final", status: "stopped", connectUrl: null },
+            };
+          return { id: `${a.name}_id`, state };
+        },
+        call: (a) => a.inputs,
+      },
+      "fleet",
+      "test",
+      true,
+    );
+    const fleet = new GameServerFleet("cup", definition());
+    const status = (key: string) => new Promise((resolve) => fleet.roster[key]!.status.apply(resolve));
+    expect(await status("final")).toBe("stopped");
+    expect(await status("a")).toBe("running");
+    expect(await new Promise((resolve) => fleet.roster.final!.connectUrl.apply(resolve))).toBeNull();
+    await waitForRPCs();
   });
 });
 
