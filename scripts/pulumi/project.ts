@@ -5,7 +5,7 @@
  * the real CLI's. Used by the real-engine tests, the demo and the benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PulumiCli } from "./cli.ts";
@@ -176,16 +176,42 @@ export class PulumiProject {
     return readFileSync(path.join(this.root, "state", ".pulumi", "stacks", project, `${stack}.json`), "utf8");
   }
 
-  /** Stops every process this project started and removes its backend and home. */
-  async dispose(): Promise<void> {
-    for (const child of this.#children) {
+  /**
+   * Processes working in the project's directory: the CLI, the program host and the plugins the
+   * CLI started. The engine starts each plugin in a process group of its own, so a provider host
+   * outlives a CLI killed outright (and goes on with the operation it was given).
+   */
+  processes(): { pid: number; command: string }[] {
+    const dir = realpathSync(this.dir);
+    const found: { pid: number; command: string }[] = [];
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
       try {
-        if (child.pid && child.spawnargs[0] === this.cli.bin) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
+        const cwd = readlinkSync(`/proc/${entry}/cwd`);
+        if (cwd !== dir && !cwd.startsWith(`${dir}${path.sep}`)) continue;
+        found.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim() });
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+    return found;
+  }
+
+  /** Kills every process working in the project's directory (see {@link processes}). */
+  killAll(signal: NodeJS.Signals = "SIGKILL"): void {
+    for (const { pid } of this.processes()) {
+      try {
+        process.kill(pid, signal);
       } catch {
         // already gone
       }
     }
+  }
+
+  /** Stops every process this project started and removes its backend and home. */
+  async dispose(): Promise<void> {
+    for (const child of this.#children) child.kill("SIGKILL");
+    this.killAll();
     rmSync(this.root, { recursive: true, force: true });
   }
 }
