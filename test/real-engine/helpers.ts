@@ -96,7 +96,17 @@ export interface RealFixture {
   control: Control;
   client: GameServersClient;
   /** A stack of a copy of `source`, initialised and configured for the emulator. */
-  stack(source: string, name: string, options?: { files?: Record<string, string>; dir?: string; apiKey?: string }): Promise<RealStack>;
+  stack(
+    source: string,
+    name: string,
+    options?: {
+      files?: Record<string, string>;
+      dir?: string;
+      apiKey?: string;
+      /** Another stack of the same project copy and backend (dev beside prod). */
+      beside?: RealStack;
+    },
+  ): Promise<RealStack>;
   /** The API's writes so far (POST, PATCH, PUT and DELETE of game servers and console commands). */
   writes(): Promise<number>;
   /** Every live server of the emulator's seeded organization (or of `client`'s). */
@@ -116,9 +126,12 @@ export function useRealEngine(options: { bootDelayMs?: number } = {}): RealFixtu
     fixture.control = new Control(fixture.emulator.url);
     fixture.client = new GameServersClient({ apiKey: fixture.emulator.apiKey, baseUrl: fixture.emulator.url });
     fixture.stack = async (source, name, opts = {}) => {
-      const dir = opts.dir ?? copyProject(source, opts.files);
-      const project = new PulumiProject(fixture.cli, dir);
-      projects.push(project);
+      let project = opts.beside?.project;
+      if (!project) {
+        project = new PulumiProject(fixture.cli, opts.dir ?? copyProject(source, opts.files));
+        projects.push(project);
+      }
+      const dir = project.dir;
       const projectName = /^name:\s*(\S+)/m.exec(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))![1]!;
       const stack = new RealStack(project, name, projectName);
       await project.initStack(name);
