@@ -136,6 +136,15 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: GameServerArgs<G>, opts?: pulumi.CustomResourceOptions) {
+    if (opts?.import !== undefined) {
+      // The engine reads an imported resource before any provider of ours is in the state, and
+      // the dynamic-provider host cannot load one from nothing (pulumi/pulumi#16175): the run
+      // would fail with "code must be a string, not undefined". Say what works instead.
+      throw new Error(
+        `GameServer "${name}": Pulumi's \`import\` resource option cannot take over a server of a dynamic provider (pulumi/pulumi#16175). ` +
+          "Give the server's id as `adoptServerId` instead: the server is checked (game type, region), given the declared settings, and managed from then on.",
+      );
+    }
     const outputs: Record<string, undefined> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
     const props: Record<string, unknown> =
       opts?.id !== undefined
