@@ -198,7 +198,8 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     // runs; the roster starts when every watch has ended, so it mostly confirms what the program saw.
     const timeoutMs = readyTimeoutSeconds * 1000;
     const deadline = pulumi.all(partStates).apply(() => Date.now() + timeoutMs);
-    const watch = !pulumi.runtime.isDryRun();
+    const dryRun = pulumi.runtime.isDryRun();
+    const watch = !dryRun;
     const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
       if (!watch || noWait.has(key)) continue;
@@ -223,7 +224,13 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     this.roster = {};
     for (const key of keys) {
       const part = partOfKey.get(key)!;
-      const state = partStates[part]!.apply((servers) => servers[key]);
+      // In a preview the engine gives a part it updates its new inputs as outputs (the
+      // dynamic-provider host has no preview of an update), and those hold no server: a server
+      // without an id there is not known yet, not absent (a ServerCommand on it would be refused).
+      const state = partStates[part]!.apply((servers) => {
+        const s = servers[key];
+        return dryRun && typeof s?.serverId !== "string" ? (pulumi.unknown as unknown as FleetServerState) : s;
+      });
       const secret = this.parts[part]!.passwords.apply((all) => all?.[key]);
       const rostered = this.ready.servers.apply((servers) => servers[key]);
       // Depends on the servers' resource only: a resource that needs this address starts as soon as it is known.
