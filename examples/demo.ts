@@ -1,18 +1,19 @@
 /**
  * `npm run demo`: the tournament example on the local emulator, end to end.
  *
- * With the Pulumi CLI (the official `pulumi` npm package installs it on first use): a local file
- * state backend and a passphrase secrets provider (no account), `pulumi up`, the roster, an
- * update that adds one match server, `pulumi destroy`. Where the CLI cannot be had (no
- * internet), the same program runs through the offline runner instead, labelled as such.
- * `--offline` goes straight to the offline runner.
+ * With a Pulumi CLI (`PULUMI_CLI`, `pulumi` on PATH, or the build `npm run setup:pulumi` caches):
+ * a local file state backend and a passphrase secrets provider (no account), `pulumi preview`,
+ * `pulumi up`, the roster, an update that adds one match server, `pulumi destroy`. Without one,
+ * the same program runs through the offline runner instead, labelled as such. `--offline` goes
+ * straight to the offline runner.
  */
-import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmulator } from "pulumi-gameservers/emulator";
 import { GameServersClient } from "pulumi-gameservers/sdk";
 import { runOffline } from "pulumi-gameservers/testing";
+import { findPulumi, type PulumiCli } from "../scripts/pulumi/cli.ts";
+import { PulumiProject } from "../scripts/pulumi/project.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORK = path.join(ROOT, ".pulumi-demo");
@@ -42,32 +43,6 @@ function printRoster(roster: Record<string, RosterEntry>): void {
   for (const row of rows) console.log(line(row.map(String)));
 }
 
-/** Runs a command with inherited output; resolves with its exit code. */
-function sh(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  options: { quiet?: boolean; cwd?: string } = {},
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env, stdio: ["ignore", options.quiet ? "pipe" : "inherit", "pipe"] });
-    let out = "";
-    child.stdout?.on("data", (d) => (out += d));
-    child.stderr?.on("data", (d) => {
-      out += d;
-      if (!options.quiet) process.stderr.write(d);
-    });
-    child.on("error", (e) => resolve({ code: 127, out: e.message }));
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
-async function pulumiAvailable(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; why: string }> {
-  const { code, out } = await sh("pulumi", ["version"], env, { quiet: true });
-  const firstLine = out.trim().split("\n").at(-1) ?? "";
-  return code === 0 ? { ok: true, why: firstLine } : { ok: false, why: firstLine || `exit ${code}` };
-}
-
 /** A copy of tournament.yaml with one more match in the first stage: the update to show. */
 function withOneMoreMatch(source: string): string {
   return source.replace(/(- name: groups\n\s+matches: )(\d+)/, (_, head: string, n: string) => `${head}${Number(n) + 1}`);
@@ -95,29 +70,19 @@ async function main(): Promise<void> {
   console.log(`emulator at ${emulator.url} (servers take 1.5 s to boot: allocating -> starting -> running)`);
   const client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PULUMI_BACKEND_URL: `file://${path.join(WORK, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "demo-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-    // The program runs in node processes the CLI starts: the FFI warning (see dropFfiWarning) cannot
-    // be dropped alone there, so experimental-feature warnings are off in those processes only.
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--disable-warning=ExperimentalWarning"].filter(Boolean).join(" "),
-  };
-
   try {
     if (offlineOnly) {
       console.log("--offline: running the program through the offline runner (no Pulumi CLI, no Pulumi state).");
       await offline(emulator, client);
       return;
     }
-    heading("Looking for the Pulumi CLI (the `pulumi` npm package installs it on first use)");
-    const cli = await pulumiAvailable(env);
-    if (cli.ok) await withCli(env, emulator, client);
+    heading("Looking for the Pulumi CLI (PULUMI_CLI, pulumi on PATH, or the build `npm run setup:pulumi` caches)");
+    const cli = await findPulumi().catch((error: Error) => error);
+    if (cli && !(cli instanceof Error)) await withCli(cli, emulator, client);
     else {
+      const why = cli instanceof Error ? cli.message : "none found; `npm run setup:pulumi` builds one";
       console.log(
-        `Pulumi CLI unavailable (${cli.why.slice(0, 160)}): running the same program through the offline runner instead (no Pulumi state is written).`,
+        `Pulumi CLI unavailable (${why}): running the same program through the offline runner instead (no Pulumi state is written).`,
       );
       await offline(emulator, client);
     }
@@ -129,47 +94,51 @@ async function main(): Promise<void> {
   }
 }
 
-async function withCli(env: NodeJS.ProcessEnv, emulator: { url: string; apiKey: string }, client: GameServersClient): Promise<void> {
-  // A local file state backend and a copy of tournament.yaml the update step edits, in .pulumi-demo/.
+async function withCli(cli: PulumiCli, emulator: { url: string; apiKey: string }, client: GameServersClient): Promise<void> {
+  console.log(`${cli.bin} (${cli.version})`);
+  // The state backend, PULUMI_HOME and a copy of tournament.yaml the update step edits, in .pulumi-demo/.
   rmSync(WORK, { recursive: true, force: true });
-  mkdirSync(path.join(WORK, "state"), { recursive: true });
+  mkdirSync(WORK, { recursive: true });
   const definition = path.join(WORK, "tournament.yaml");
   cpSync(path.join(TOURNAMENT, "tournament.yaml"), definition);
+  const project = new PulumiProject(cli, TOURNAMENT, { root: WORK, passphrase: "demo-passphrase" });
   const pulumi = async (...args: string[]) => {
-    const { code } = await sh("pulumi", [...args, "--stack", STACK], env);
+    const { code } = await project.run([...args, "--stack", STACK], { onOutput: (text) => process.stdout.write(text) });
     if (code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${code})`);
   };
   heading("Stack `demo` on a local file backend with a passphrase secrets provider");
-  const init = await sh("pulumi", ["stack", "init", STACK, "--secrets-provider", "passphrase"], env);
-  if (init.code !== 0) throw new Error("pulumi stack init failed");
-  await pulumi("config", "set", "gameservers:apiUrl", emulator.url);
-  await pulumi("config", "set", "--secret", "gameservers:apiKey", emulator.apiKey);
-  await pulumi("config", "set", "gameservers:pollIntervalMs", "500");
-  await pulumi("config", "set", "--secret", "tournament:serverPassword", JOIN_PASSWORD);
-  await pulumi("config", "set", "tournament:file", definition);
+  await project.initStack(STACK);
+  await project.configAll(
+    STACK,
+    { "gameservers:apiUrl": emulator.url, "gameservers:pollIntervalMs": "500", "tournament:file": definition },
+    { "gameservers:apiKey": emulator.apiKey, "tournament:serverPassword": JOIN_PASSWORD },
+  );
   try {
+    heading("pulumi preview: what `pulumi up` will do (nothing is created yet)");
+    await pulumi("preview");
     heading("pulumi up: the tournament from tournament.yaml");
     await pulumi("up", "--yes");
-    await showRoster(env);
+    await showRoster(project);
 
     heading("Update: one more group match in tournament.yaml; only that server is created");
     writeFileSync(definition, withOneMoreMatch(readFileSync(definition, "utf8")));
     await pulumi("up", "--yes");
-    await showRoster(env);
+    await showRoster(project);
     console.log(`servers on the emulator: ${(await client.gameServers.list()).total}`);
   } finally {
     heading("pulumi destroy");
     await pulumi("destroy", "--yes");
-    await sh("pulumi", ["stack", "rm", STACK, "--yes"], env);
+    await project.run(["stack", "rm", STACK, "--yes"]);
     console.log(`servers left on the emulator: ${(await client.gameServers.list()).total}`);
+    await project.dispose();
   }
 }
 
-async function showRoster(env: NodeJS.ProcessEnv): Promise<void> {
-  const { code, out } = await sh("pulumi", ["stack", "output", "roster", "--json", "--stack", STACK], env, { quiet: true });
-  if (code !== 0) throw new Error(`pulumi stack output failed: ${out}`);
+async function showRoster(project: PulumiProject): Promise<void> {
+  const { code, stdout, stderr } = await project.run(["stack", "output", "roster", "--json", "--stack", STACK]);
+  if (code !== 0) throw new Error(`pulumi stack output failed: ${stderr}`);
   heading("Roster (pulumi stack output roster)");
-  printRoster(JSON.parse(out) as Record<string, RosterEntry>);
+  printRoster(JSON.parse(stdout) as Record<string, RosterEntry>);
 }
 
 async function offline(emulator: { url: string; apiKey: string }, client: GameServersClient): Promise<void> {

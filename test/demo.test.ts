@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/provider-host.js";
@@ -40,12 +41,37 @@ describe("npm run demo", () => {
   }, 60_000);
 
   it("without a Pulumi CLI: says so in one line, then runs the offline runner", async () => {
-    // Only this Node.js on PATH: no `pulumi` to be found, as on a machine that could not download it.
-    const { code, stdout, stderr } = await demo([], { PATH: path.dirname(process.execPath) });
-    expect(code, stderr).toBe(0);
-    expect(stdout).toMatch(
-      /^Pulumi CLI unavailable \(.*ENOENT.*\): running the same program through the offline runner instead \(no Pulumi state is written\)\.$/m,
-    );
-    expectOfflineRun(stdout, stderr);
+    // Only this Node.js on PATH and an empty cache: no `pulumi` to be found, as on a machine without Go or a CLI.
+    const cache = mkdtempSync(path.join(tmpdir(), "gameservers-no-cli-"));
+    try {
+      const { code, stdout, stderr } = await demo([], { PATH: path.dirname(process.execPath), XDG_CACHE_HOME: cache, PULUMI_CLI: "" });
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(
+        /^Pulumi CLI unavailable \(none found; `npm run setup:pulumi` builds one\): running the same program through the offline runner instead \(no Pulumi state is written\)\.$/m,
+      );
+      expectOfflineRun(stdout, stderr);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   }, 60_000);
+
+  it("with the Pulumi CLI: preview, up, the roster, an update that creates one server, destroy, nothing left", async () => {
+    const { code, stdout, stderr } = await demo([]);
+    expect(code, stderr).toBe(0);
+    const section = (from: string, to: string) => stdout.slice(stdout.indexOf(from), stdout.indexOf(to));
+    expect(section("=== pulumi preview", "=== pulumi up")).toMatch(/\+ 14 to create/);
+    expect(section("=== pulumi up", "=== Update")).toMatch(/\+ 14 created/);
+    for (const key of ["groups-1", "groups-4", "playoffs-2", "final-1"])
+      expect(stdout).toMatch(new RegExp(`^${key}\\s+eu-(central|west)-1\\s+\\S+:\\d+\\s+steam://connect/`, "m"));
+    const update = section("=== Update", "=== pulumi destroy");
+    // One server of one new fleet part, its ServerCommand; the roster updated; nothing else.
+    expect(update).toMatch(/1 server created \(groups-5\)/);
+    expect(update).toMatch(/\+ 2 created\n\s+~ 1 updated\n\s+3 changes\. 13 unchanged/);
+    expect(update).toMatch(/^groups-5\s+/m);
+    expect(stdout).toContain("servers on the emulator: 8");
+    expect(stdout).toMatch(/servers left on the emulator: 0\n$/);
+    expect(stdout).not.toContain("winter-cup-demo"); // the join password never printed
+    expect(stderr).toBe("");
+    expect(existsSync(path.join(ROOT, ".pulumi-demo"))).toBe(false);
+  }, 120_000);
 });
