@@ -9,6 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import type { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { SAMPLE_CS2_CONFIGURATION } from "../sdk/emulator/index.js";
+import type { GameServersClient } from "../sdk/index.js";
 
 /** `GET /_emulator/stats`, as the emulator README documents it. */
 export interface Stats {
@@ -209,4 +211,36 @@ export function percentile(values: number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * The seed docs' loop: every create sent at once, then `waitForServer(id, 5000)` for each server
+ * that is not running yet. Returns when each server was known running (by id), and the failures.
+ */
+export async function docsLoopCreates(
+  client: GameServersClient,
+  n: number,
+  regions: readonly string[],
+): Promise<{ known: Map<string, number>; failures: number; error: string | undefined }> {
+  const known = new Map<string, number>();
+  let failures = 0;
+  let error: string | undefined;
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      try {
+        const server = await client.gameServers.create({
+          name: `docs-${i}`,
+          gameType: "cs2",
+          region: regions[i % regions.length]!,
+          configuration: { ...SAMPLE_CS2_CONFIGURATION },
+        });
+        if (server.status === "pending" || server.status === "allocating") await client.gameServers.waitForServer(server.id, 5000);
+        known.set(server.id, Date.now());
+      } catch (e) {
+        failures++;
+        error ??= (e as Error).message;
+      }
+    }),
+  );
+  return { known, failures, error };
 }

@@ -18,6 +18,7 @@ import { type EmulatorOptions, type RunningEmulator, SAMPLE_CS2_CONFIGURATION, s
 import { GameServersClient } from "../sdk/index.js";
 import {
   Control,
+  docsLoopCreates,
   HostRssSampler,
   installedProviderBytes,
   percentile,
@@ -185,29 +186,13 @@ async function docsLoop(scenario: Scenario): Promise<Row> {
   const { emulator, control, done } = await prepare(scenario);
   const client = new GameServersClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
   const tooMany = new TooManyRequests(emulator.port);
-  const known = new Map<string, number>();
+  let known = new Map<string, number>();
   let failures = 0;
   let error: string | undefined;
   try {
     const before = await control.stats();
     const start = Date.now();
-    await Promise.all(
-      Array.from({ length: scenario.n }, async (_, i) => {
-        try {
-          const server = await client.gameServers.create({
-            name: `docs-${i}`,
-            gameType: "cs2",
-            region: REGIONS[i % REGIONS.length]!,
-            configuration: { ...SAMPLE_CS2_CONFIGURATION },
-          });
-          if (server.status === "pending" || server.status === "allocating") await client.gameServers.waitForServer(server.id, 5000);
-          known.set(server.id, Date.now());
-        } catch (e) {
-          failures++;
-          error ??= (e as Error).message;
-        }
-      }),
-    );
+    ({ known, failures, error } = await docsLoopCreates(client, scenario.n, REGIONS));
     const end = Date.now();
     const after = await control.stats();
     const running = await runningTimes(emulator.url, await control.readKey(), start);

@@ -5,7 +5,18 @@
  * the real CLI's. Used by the real-engine tests, the demo and the benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PulumiCli } from "./cli.ts";
@@ -214,6 +225,20 @@ export class PulumiProject {
     this.killAll();
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * A copy of the project folder `source` in a new temporary folder, with `nodeModules` linked in
+ * as its node_modules (a repository's: the program and the provider host then resolve packages
+ * exactly as in that repository), and `files` written over it. Nothing the CLI writes (stack
+ * config files, the create journal) lands in `source`. Returns the copy's directory.
+ */
+export function copyProject(source: string, nodeModules: string, files: Record<string, string> = {}): string {
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "gameservers-project-")), path.basename(source));
+  cpSync(source, dir, { recursive: true, filter: (f) => path.basename(f) !== "node_modules" });
+  symlinkSync(nodeModules, path.join(dir, "node_modules"), "dir");
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
 }
 
 /** The address the program host prints once it listens. */

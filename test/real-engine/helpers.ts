@@ -3,7 +3,7 @@
  * which `npm test` runs first), a copy of a project in a temporary folder whose node_modules is
  * this repository's, and the emulator behind it.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -11,6 +11,7 @@ import { findPulumi, type PulumiCli } from "../../scripts/pulumi/cli.ts";
 import {
   type CommandOptions,
   type CommandResult,
+  copyProject as copyFolder,
   PulumiProject,
   type StackExport,
   type StateResource,
@@ -29,21 +30,9 @@ export async function realPulumi(): Promise<PulumiCli> {
   return cli;
 }
 
-/**
- * A copy of `source` (a project folder of this repository) in a new temporary folder, with this
- * repository's node_modules linked in: the program and the provider host resolve
- * `pulumi-gameservers` and `@pulumi/pulumi` exactly as in the repository, and nothing the CLI
- * writes (stack config files, the create journal) lands in the repository.
- */
+/** A copy of `source` (a project folder of this repository) with this repository's node_modules. */
 export function copyProject(source: string, files: Record<string, string> = {}): string {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "gameservers-project-")), path.basename(source));
-  cpSync(path.join(ROOT, source), dir, {
-    recursive: true,
-    filter: (f) => path.basename(f) !== "node_modules",
-  });
-  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
+  return copyFolder(path.join(ROOT, source), path.join(ROOT, "node_modules"), files);
 }
 
 /** A real stack of a project copy, wired to an emulator through its stack config. */
