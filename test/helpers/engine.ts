@@ -32,6 +32,14 @@ export interface StateEntry {
  * delete unless the provider asks otherwise, init failures kept in state), driven against
  * Pulumi's own dynamic-provider host. Resources run one after another; a failed step fails the
  * run and leaves state as the engine would.
+ *
+ * What the real engine does that this model leaves out (test/real-engine/ checks each with the
+ * real CLI): a preview, where an update of a dynamic provider's resource returns its new inputs
+ * as outputs (refresh-import.test.ts); up to `--parallel` operations at once; a stack lock that a
+ * killed CLI leaves for `pulumi cancel`, and pending creates kept in the state until
+ * `refresh --clear-pending-creates` (interrupted.test.ts); plugins in process groups of their
+ * own, so a provider host outlives a killed CLI. A lost checkpoint is modelled by dropping a
+ * create's answer (the fault matrix's "lost checkpoint" scenarios).
  */
 export class MiniEngine {
   state: StateEntry[] = [];
