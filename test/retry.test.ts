@@ -188,6 +188,17 @@ describe("RateWindow: pacing from the API's rate-limit headers", () => {
     expect(w.take(111)).toBe(260 + 5 - 111);
   });
 
+  it("counts the requests sent before the window was known, still unanswered, against it once it is", () => {
+    const w = new RateWindow();
+    // 32 sent at once before any answer (a fleet's first creates): the API counts them all.
+    for (let i = 0; i < 32; i++) expect(w.take(0, true)).toBe(0);
+    // The first answer says 49 of 50 remain, but 31 others are on their way: 18 remain, and bulk leaves 15.
+    w.observe(200, headers(50, 49, 1000), 10);
+    expect([w.take(11, true), w.take(11, true), w.take(11, true)]).toEqual([0, 0, 0]);
+    expect(w.take(12, true)).toBe(1000 + 10 + 5 - 12);
+    expect(w.room(12)).toEqual({ remaining: 15, resetInMs: 998 });
+  });
+
   it("a 429 empties the window until its reset", () => {
     const w = new RateWindow();
     w.observe(200, headers(10, 8, 300), 0);
