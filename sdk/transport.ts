@@ -113,8 +113,14 @@ export class Transport {
   #pausedUntil = 0;
   /** The API's rate-limit window as its responses describe it: requests beyond it wait for its reset. */
   readonly #window = new RateWindow();
-  /** Where the next bulk request waits for its turn at the window. */
-  #bulkLine: Promise<unknown> = Promise.resolve();
+  /**
+   * Bulk requests waiting for the window's room, in the order their calls came: a request
+   * refused with a 429 goes again with its call's ticket, ahead of those that came after it.
+   */
+  readonly #bulkLine: BulkWaiter[] = [];
+  /** Whether a loop hands the window's room to the bulk line (one at a time). */
+  #bulkServing = false;
+  #bulkTickets = 0;
   #apiClockOffsetMs: number | undefined;
 
   constructor(config: TransportConfig) {
@@ -163,8 +169,9 @@ export class Transport {
     const deadline = options.deadline === undefined ? clock.now() + MAX_RATE_LIMIT_WAIT_MS : Number(options.deadline);
     // Retries counted against maxRetries (see retryDecision: 429s are not, they end at the deadline).
     let attempt = 0;
+    const ticket = options.bulk === true ? ++this.#bulkTickets : undefined;
     for (;;) {
-      await this.#admit(deadline, options.signal, options.bulk === true);
+      await this.#admit(deadline, options.signal, ticket);
       let outcome: Outcome;
       try {
         outcome = await this.#attempt(spec, options);
@@ -214,25 +221,60 @@ export class Transport {
    * window), then until the API's rate-limit window has room for it. A wait that would pass the
    * call's deadline is not taken: the request goes, and a 429 ends the call.
    */
-  async #admit(deadline: number, signal: AbortSignal | undefined, bulk: boolean): Promise<void> {
+  async #admit(deadline: number, signal: AbortSignal | undefined, ticket: number | undefined): Promise<void> {
     const clock = this.#config.clock;
     const pause = this.#pausedUntil - clock.now();
     if (pause > 0) await this.#sleep(pause + Math.random() * Math.min(pause, 1_000), signal);
-    if (!bulk) return this.#room(deadline, signal, false);
-    // Bulk requests take the window's room in the order they came (one waits at a time), so the
-    // first of many creates are sent first; other requests never wait behind them.
-    const turn = this.#bulkLine.then(() => this.#room(deadline, signal, true));
-    this.#bulkLine = turn.catch(() => undefined);
-    return turn;
+    if (ticket === undefined) return this.#room(deadline, signal);
+    // Bulk requests take the window's room in the order their calls came (one waits at a time),
+    // so the first of many creates are sent first; other requests never wait behind them.
+    return new Promise<void>((resolve, reject) => {
+      const line = this.#bulkLine;
+      let at = line.length;
+      while (at > 0 && line[at - 1]!.ticket > ticket) at--;
+      line.splice(at, 0, { ticket, deadline, signal, resolve, reject });
+      if (!this.#bulkServing) void this.#serveBulk();
+    });
   }
 
-  async #room(deadline: number, signal: AbortSignal | undefined, bulk: boolean): Promise<void> {
+  async #room(deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const clock = this.#config.clock;
     for (;;) {
       const now = clock.now();
-      const wait = this.#window.take(now, bulk);
+      const wait = this.#window.take(now);
       if (wait <= 0 || now + wait >= deadline) return;
       await this.#sleep(wait, signal);
+    }
+  }
+
+  /**
+   * Hands the window's room to the head of the bulk line until it is empty. The head is read
+   * again after every wait: a refused request that went back to the line while the others
+   * waited for the window's reset is sent first.
+   */
+  async #serveBulk(): Promise<void> {
+    const clock = this.#config.clock;
+    const line = this.#bulkLine;
+    this.#bulkServing = true;
+    try {
+      for (let head = line[0]; head; head = line[0]) {
+        if (head.signal?.aborted) {
+          line.shift();
+          head.reject(new APIUserAbortError(undefined, { cause: head.signal.reason }));
+          continue;
+        }
+        const now = clock.now();
+        const wait = this.#window.take(now, true);
+        if (wait <= 0 || now + wait >= head.deadline) {
+          line.shift();
+          head.resolve();
+          continue;
+        }
+        // The head's abort ends its wait; it is then taken off the line at the next turn.
+        await clock.sleep(wait, head.signal).catch(() => undefined);
+      }
+    } finally {
+      this.#bulkServing = false;
     }
   }
 
@@ -285,6 +327,16 @@ export class Transport {
       clearTimeout(timer);
     }
   }
+}
+
+/** A bulk request waiting in the line for the window's room. */
+interface BulkWaiter {
+  /** Its call's place: given once per call, kept by its retries. */
+  ticket: number;
+  deadline: number;
+  signal: AbortSignal | undefined;
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 interface Outcome {

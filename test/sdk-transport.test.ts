@@ -198,6 +198,28 @@ describe("retries and the transport", () => {
     expect(await env.control.hits("GET /v1/game-servers")).toBeLessThanOrEqual(84);
   });
 
+  it("a bulk request refused with 429 keeps its place: it goes before the bulk requests that came after it", async () => {
+    // 10 requests/s: bulk leaves 3 of each window to others. The first create is refused once (a
+    // 429 that says nothing of the window); the window's room goes to the next ones, the rest wait
+    // for its reset.
+    await env.control.config({ rateLimitPerSecond: 10 });
+    const client = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url });
+    try {
+      await client.gameServers.list();
+      await env.control.fault({ method: "POST", route: "/v1/game-servers", times: 1, status: 429 });
+      const names = Array.from({ length: 12 }, (_, i) => `c${i + 1}`);
+      await Promise.all(names.map((name) => client.gameServers.create(cs2(name), { bulk: true })));
+    } finally {
+      await client.close();
+    }
+    const created = (await env.client.gameServers.list({ pageSize: 100 })).items.map((s) => s.name);
+    // c1 is sent again at the head of the line when the window resets, before c7 ... c12 that
+    // came after it (it used to go after all of them: created last).
+    expect(created).toHaveLength(12);
+    expect(created.slice(-4)).not.toContain("c1");
+    expect(await env.control.hits("POST /v1/game-servers")).toBe(13);
+  });
+
   it("retries 429 beyond maxRetries until the call's deadline: nothing was processed", async () => {
     await env.control.fault({ method: "GET", route: "/v1/game-servers", times: 4, status: 429, retryAfterSeconds: 0 });
     const client = env.clientWith(env.emulator.apiKey);
