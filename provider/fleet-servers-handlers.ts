@@ -16,7 +16,7 @@
  * every server that exists, and the next `pulumi up` finishes the rest.
  */
 import { randomBytes } from "node:crypto";
-import { log, PROGRESS_EVERY_MS } from "./core.js";
+import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
 import { checkInputs, containsUnknown, type DroppedKey, declaredConfigurationOf, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
@@ -262,17 +262,25 @@ export async function del(_id: string, packed: Props): Promise<void> {
 
 export { del as delete };
 
-/** Refresh: each server as the API has it now; one deleted outside Pulumi leaves the fleet's state. */
+/**
+ * Refresh: each server as the API has it now; one deleted outside Pulumi leaves the fleet's state.
+ * The part's servers are read together from the list's pages, which the other parts and the roster
+ * refreshed alongside share (see Watcher.readAll): a `get` per server cost 500 requests for a fleet
+ * of 500, and under a rate limit of 10 requests/s, a minute (issue 17).
+ */
 export async function read(id: string, packed: Props) {
   const props = whole(packed);
   const previous = stateOf(props);
   const servers: Record<string, Props> = {};
   const passwords: Record<string, Props> = {};
   const inputs: Record<string, Props> = {};
+  const ids = [...previous.values()].map((kept) => kept.id).filter((serverId) => !serverId.startsWith(server.UNRESOLVED_PREFIX));
+  // A server the batch could not read is read on its own below.
+  const seen = ids.length > 0 ? await connect().watcher.readAll(ids) : new Map();
   const outcomes = await eachServer([...previous.keys()], async (key): Promise<Outcome> => {
     const kept = previous.get(key)!;
     // A stopped server is named here, by its key, not by the GameServer provider.
-    const got = await server.read(kept.id, kept.outs, { quiet: true });
+    const got = await server.read(kept.id, kept.outs, { quiet: true, seen: seen.get(kept.id) });
     return got.id ? { kind: "ok", id: got.id, outs: got.props as Props } : { kind: "gone" };
   });
   for (const [key, o] of outcomes) {

@@ -103,6 +103,8 @@ export interface StepOptions {
    * fleet names it by key); anything else unusual is still printed.
    */
   quiet?: boolean;
+  /** For read: the server as the fleet's batched read just saw it (a 404 is `"gone"`), so no request of its own. */
+  seen?: GameServer | "gone";
 }
 
 /**
@@ -565,9 +567,10 @@ export async function read(id: string, props: Props, how: StepOptions = {}) {
   // Nothing to read until the next up settles it; refresh keeps it as it is.
   if (id.startsWith(UNRESOLVED_PREFIX)) return { id, props };
   settleCreate(id, props);
+  if (how.seen === "gone") return goneFromState(props, id, "not found (404)");
   let server: GameServer;
   try {
-    server = await client.gameServers.get(id, callOptions(parseInputs(props)));
+    server = how.seen ?? (await client.gameServers.get(id, callOptions(parseInputs(props))));
   } catch (error) {
     // Only a definite "gone" drops the resource; anything else must not.
     if (error instanceof NotFoundError) return goneFromState(props, id, "not found (404)");

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   parseRetryAfter,
   RateLimitError,
+  type RequestOptions,
   systemClock,
 } from "../sdk/index.js";
 import { TERMINAL_STATUSES } from "../sdk/schemas/index.js";
@@ -102,6 +103,8 @@ export class Watcher {
   #pollCost = 0;
   /** How many servers the list held at its latest answer: where its last page is. */
   #listTotal: number | undefined;
+  /** The list walk under way for {@link readAll}, which every readAll that comes meanwhile joins. */
+  #listing: Listing | undefined;
 
   /** @param intervalMs the longest time between polls */
   constructor(client: GameServersClient, intervalMs: number, clock: Clock = systemClock) {
@@ -307,23 +310,96 @@ export class Watcher {
   }
 
   /**
-   * Reads these servers as the API has them now, batched as a poll reads them (one `get` each
-   * for up to three, else the newest list pages). A server that could not be read is left out;
-   * a 404 is `"gone"`. Throws when a read fails for good (bad key).
+   * Reads these servers as the API has them now: a refresh, or a first look before waiting. More
+   * than {@link INDIVIDUAL_READ_LIMIT} are read from the list's pages of 100, newest first, in
+   * one walk that every readAll coming meanwhile joins (a fleet's parts and its roster, refreshed
+   * side by side, share it); the rest (few, or not listed: deleted) one `get` each. Unlike a poll's
+   * reads, each request retries as any call does (`options`: the client's `maxRetries`, a 429
+   * until the deadline, 60 s from each call by default): one 429 failed the refresh of a fleet
+   * (issue 17). A server that could not be read is left out; a 404 is `"gone"`. Throws when none
+   * could be read, or a read failed for good (bad key).
    */
-  async readAll(ids: string[]): Promise<Map<string, GameServer | "gone">> {
+  async readAll(ids: string[], options: RequestOptions = {}): Promise<Map<string, GameServer | "gone">> {
+    const seen = new Map<string, GameServer | "gone">();
     const failures: Error[] = [];
-    const seen = await this.#read(
-      ids.map((id) => ({ id })),
-      failures,
+    let wanted = [...new Set(ids)];
+    if (wanted.length > INDIVIDUAL_READ_LIMIT) {
+      const listed = await this.#listAll(wanted, options);
+      for (const id of wanted) {
+        const server = listed.get(id);
+        if (server) seen.set(id, server);
+      }
+      wanted = wanted.filter((id) => !seen.has(id));
+    }
+    await Promise.all(
+      wanted.map(async (id) => {
+        try {
+          seen.set(id, await this.#client.gameServers.get(id, options));
+        } catch (error) {
+          if (error instanceof NotFoundError) seen.set(id, "gone");
+          else if (pollMayRecover(error)) failures.push(error as Error);
+          else throw error;
+        }
+      }),
     );
     if (seen.size === 0 && failures[0]) throw failures[0];
     return seen;
   }
 
+  /** Every server the list walk (under way, or started now) saw, these ids looked for too. */
+  async #listAll(ids: string[], options: RequestOptions): Promise<Map<string, GameServer>> {
+    let listing = this.#listing;
+    if (listing) for (const id of ids) listing.wanted.add(id);
+    else {
+      const started: Listing = { wanted: new Set(ids), found: new Map(), done: Promise.resolve() };
+      started.done = this.#walk(started, options).finally(() => {
+        if (this.#listing === started) this.#listing = undefined;
+      });
+      this.#listing = listing = started;
+    }
+    await listing.done;
+    return listing.found;
+  }
+
+  /**
+   * Reads the list's pages from the last (the newest servers) back to the first, one at a time,
+   * until every wanted server was seen, or the pages left outnumber the servers still missing
+   * (a `get` each then costs less: an organization far larger than the fleets read).
+   */
+  async #walk(listing: Listing, options: RequestOptions): Promise<void> {
+    const read = new Set<number>();
+    const readPage = async (page: number) => {
+      read.add(page);
+      const { items, total } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, options);
+      for (const server of items) listing.found.set(server.id, server);
+      this.#listTotal = total;
+      return Math.max(1, Math.ceil(total / PAGE_SIZE));
+    };
+    const missing = () => [...listing.wanted].filter((id) => !listing.found.has(id)).length;
+    // Where the last page is: the list's previous answer says, else its first page does.
+    let pages = await readPage(this.#listTotal === undefined ? 1 : Math.max(1, Math.ceil(this.#listTotal / PAGE_SIZE)));
+    for (;;) {
+      // The newest page not read yet (each answer's total says where the last page is now).
+      let page = pages;
+      while (page >= 1 && read.has(page)) page--;
+      let unread = 0;
+      for (let p = 1; p <= page; p++) if (!read.has(p)) unread++;
+      const left = missing();
+      if (page < 1 || left === 0 || unread > left) return;
+      pages = await readPage(page);
+    }
+  }
+
   #settle(w: Waiter, outcome: WaitOutcome): void {
     if (this.#waiters.delete(w)) w.resolve(outcome);
   }
+}
+
+/** A walk of the list for {@link Watcher.readAll}: the servers its readers want, and all it saw. */
+interface Listing {
+  wanted: Set<string>;
+  found: Map<string, GameServer>;
+  done: Promise<void>;
 }
 
 /** How a wait ends on reading its server this way, if it does: running, failed (or stopped) or gone; not when unread. */
