@@ -119,7 +119,7 @@ describe("the tournament example under the real engine", () => {
     edit((yaml) => yaml.replace(/^(\s+freezeTime:) 15$/m, "$1 18"));
     const writes = await real.writes();
     const preview = await stack.ok(["preview", "--diff"]);
-    // The host's lines reach the CLI's stderr in a preview (in an up, its Diagnostics).
+    // With --diff the CLI prints the provider host's lines on stderr (without it, on stdout).
     const printed = preview.stdout + preview.stderr;
     // The provider's plan lines (one per part that changes): every server that inherits
     // freezeTime, none of the playoffs (they override it).
