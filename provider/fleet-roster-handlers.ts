@@ -7,11 +7,13 @@
  * server: deleting it deletes nothing.
  */
 import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { GameServer } from "../sdk/index.js";
 import { schemas } from "../sdk/index.js";
 import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
 import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
+import { plannedPartChange } from "./planned-fates.js";
 import { describeStoppedFleet, describeStoppedMember, isStopped } from "./stopped.js";
 import { settledBy, type WaitOutcome, type Watcher } from "./watcher.js";
 
@@ -31,6 +33,8 @@ const RosterInputs = z.strictObject({
     }),
   ),
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
+  /** The ids of the fleet's parts (FleetServers), for a preview's diff; not waited on. */
+  parts: z.array(z.string()).optional(),
   /**
    * The fleet's deadline as its program set it (ISO 8601; counted from when the fleet's servers
    * were created, so the program's watch and this wait share it): the wait ends at the earlier of this
@@ -71,6 +75,19 @@ export async function check(_olds: Props, news: Props) {
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {
+  const timeoutChanged = (olds.readyTimeoutSeconds ?? null) !== (news.readyTimeoutSeconds ?? null);
+  if (news.servers === UNKNOWN || containsUnknown(news.servers)) {
+    // In a preview the servers' ids arrive unknown when a part is updated (the engine gives an
+    // updated dynamic resource its new inputs as outputs): the parts' own diffs said whether
+    // any server comes or goes (see planned-fates.ts).
+    const parts = news.parts;
+    const same =
+      Array.isArray(parts) &&
+      !containsUnknown(parts) &&
+      isDeepStrictEqual(parts, olds.parts) &&
+      parts.every((part) => plannedPartChange(part) === false);
+    return { changes: !same || timeoutChanged, replaces: [], deleteBeforeReplace: false };
+  }
   // Compare what the roster is for: which server stands under which key, and the deadline.
   const ids = (p: Props) =>
     JSON.stringify(
@@ -78,11 +95,7 @@ export async function diff(_id: string, olds: Props, news: Props) {
         .map(([k, s]) => [k, s?.serverId, s?.wait ?? true])
         .sort(([a], [b]) => String(a).localeCompare(String(b))),
     );
-  const changes =
-    containsUnknown(news.servers) ||
-    news.servers === UNKNOWN ||
-    ids(olds) !== ids(news) ||
-    (olds.readyTimeoutSeconds ?? null) !== (news.readyTimeoutSeconds ?? null);
+  const changes = ids(olds) !== ids(news) || timeoutChanged;
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
 

@@ -20,6 +20,7 @@ import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
 import { checkInputs, containsUnknown, type DroppedKey, declaredConfigurationOf, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
+import { planPart, planServer } from "./planned-fates.js";
 import { describeStoppedFleet, describeStoppedMember, isStopped } from "./stopped.js";
 
 export { configure } from "./core.js";
@@ -173,12 +174,17 @@ function plan(olds: Props, news: Props): Plan {
   return result;
 }
 
-export async function diff(_id: string, packedOlds: Props, packedNews: Props) {
+export async function diff(id: string, packedOlds: Props, packedNews: Props) {
   const [olds, news] = [whole(packedOlds), whole(packedNews)];
   if (news.servers === UNKNOWN || packedNews.common === UNKNOWN || containsUnknown(news.fleet))
     return { changes: true, replaces: [], deleteBeforeReplace: false };
   settleCreates(olds, packedNews);
   const p = plan(olds, news);
+  // What becomes of each server, for the resources that take its id (see planned-fates.ts).
+  for (const [key, old] of Object.entries((isRecord(olds.servers) ? olds.servers : {}) as Record<string, Props>)) {
+    planServer(old.id, p.replace.has(key) || p.delete.includes(key) ? "replaced" : "kept");
+  }
+  planPart(id, p.create.length + p.delete.length + p.replace.size > 0);
   const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
   // The engine shows this resource as one update: say which servers it touches, and how.
   if (changes) log(labelOf(news.fleet), describe(p));
@@ -225,6 +231,11 @@ export async function update(id: string, packedOlds: Props, packedNews: Props): 
   const fleet = parseFleet(news);
   settleCreates(olds, packedNews);
   const p = plan(olds, news);
+  // What becomes of each server, for the resources that take its id (see planned-fates.ts).
+  for (const [key, old] of Object.entries((isRecord(olds.servers) ? olds.servers : {}) as Record<string, Props>)) {
+    planServer(old.id, p.replace.has(key) || p.delete.includes(key) ? "replaced" : "kept");
+  }
+  planPart(id, p.create.length + p.delete.length + p.replace.size > 0);
   const previous = stateOf(olds);
   // Removed servers go first: a fixed name one of them carried is free before another takes it.
   const removed = p.delete.filter((key) => previous.has(key));

@@ -176,6 +176,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
         for (const k of partKeys) partOfKey.set(k, index);
         return resource;
       });
+    const dryRun = pulumi.runtime.isDryRun();
     const waits = pulumi.all(this.parts.map((p) => p.servers)).apply((all) => {
       const out: Record<string, { serverId: string; wait?: boolean }> = {};
       for (const key of keys) {
@@ -183,6 +184,8 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
         // there by a fixed name given or taken away) whose delete failed.
         const serverId = all[partOfKey.get(key)!]?.[key]?.serverId;
         if (typeof serverId === "string") out[key] = { serverId, ...(noWait.has(key) ? { wait: false } : {}) };
+        // Not known in a preview (see the member's state below), not absent.
+        else if (dryRun) out[key] = { serverId: pulumi.unknown as unknown as string, ...(noWait.has(key) ? { wait: false } : {}) };
       }
       return out;
     });
@@ -198,7 +201,6 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     // runs; the roster starts when every watch has ended, so it mostly confirms what the program saw.
     const timeoutMs = readyTimeoutSeconds * 1000;
     const deadline = pulumi.all(partStates).apply(() => Date.now() + timeoutMs);
-    const dryRun = pulumi.runtime.isDryRun();
     const watch = !dryRun;
     const watched: Record<string, pulumi.Output<Address | undefined>> = {};
     for (const key of keys) {
@@ -215,6 +217,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       {
         fleet: name,
         servers: rosterServers,
+        parts: this.parts.map((p) => p.id),
         readyTimeoutSeconds,
         waitUntil: deadline.apply((until) => new Date(until).toISOString()),
       },
@@ -340,6 +343,8 @@ export interface FleetRosterArgs {
   servers: pulumi.Input<Record<string, pulumi.Input<{ serverId: pulumi.Input<string>; wait?: boolean }>>>;
   /** How long to wait for every server to run, in seconds. @default 600 */
   readyTimeoutSeconds?: pulumi.Input<number>;
+  /** The ids of the fleet's FleetServers parts: in a preview, their diffs tell whether a server comes or goes. @default none */
+  parts?: pulumi.Input<pulumi.Input<string>[]>;
   /** Wait no later than this (ISO 8601), if it comes first: the fleet's deadline, counted from when its servers were created. */
   waitUntil?: pulumi.Input<string>;
 }

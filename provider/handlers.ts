@@ -29,6 +29,7 @@ import {
   STACK_INPUT,
   toOutputs,
 } from "./inputs.js";
+import { planServer } from "./planned-fates.js";
 import { type CreateIntent, intentOf, Journal, liveServersNamed, serversFrom } from "./reconcile.js";
 import { describeStoppedServer, isStopped } from "./stopped.js";
 import type { WaitOutcome } from "./watcher.js";
@@ -84,6 +85,7 @@ export async function diff(id: string, olds: Props, news: Props) {
   // A create whose outcome stayed unknown is settled by replacing it: delete looks for the
   // server its POST may have made, then create starts afresh.
   if (id.startsWith(UNRESOLVED_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
+  planServer(id, replaces.length > 0 ? "replaced" : "kept");
   // Pulumi's convention: a server whose name the program fixed is replaced delete-before-create,
   // as old and new cannot both carry the name. Auto-named ones keep create-before-delete.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && news.autoNamePrefix === undefined };

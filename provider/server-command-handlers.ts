@@ -9,7 +9,8 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { AmbiguousRequestError, NotFoundError, schemas } from "../sdk/index.js";
 import { callOptions, connect, log } from "./core.js";
-import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
+import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
+import { plannedFate } from "./planned-fates.js";
 
 export { configure } from "./core.js";
 
@@ -54,8 +55,11 @@ export async function check(_olds: Props, news: Props) {
 
 export async function diff(_id: string, olds: Props, news: Props) {
   const differs = (key: string) => containsUnknown(news[key]) || !isDeepStrictEqual(olds[key] ?? null, news[key] ?? null);
+  // In a preview, the id of a server updated in place arrives unknown (see planned-fates.ts):
+  // the diff of the resource that holds it said whether it stays.
+  const sameServer = news.serverId === UNKNOWN && plannedFate(olds.serverId) === "kept";
   // Another server is another console: its commands are sent there afresh.
-  const replaces = differs("serverId") ? ["serverId"] : [];
+  const replaces = !sameServer && differs("serverId") ? ["serverId"] : [];
   const changes = replaces.length > 0 || ["commands", "triggers", "onDelete", "readyTimeoutSeconds"].some(differs);
   return { changes, replaces, deleteBeforeReplace: false };
 }
