@@ -45,6 +45,8 @@ const FAULTS: Record<string, Record<string, unknown>> = {
   "502": { status: 502 },
   "503": { status: 503 },
   "429 with Retry-After": { status: 429, retryAfterSeconds: 1 },
+  // Issue 17: every retry ends, whatever Retry-After says (a sustained one once retried forever).
+  "503 with Retry-After": { status: 503, retryAfterSeconds: 1 },
   "dropped connection": { drop: true },
   "response slower than the client timeout": { commitThenDelayMs: TIMEOUT_MS * 2 },
   "truncated 2xx body": { truncatedBody: true },
@@ -387,6 +389,16 @@ const SPECIALS: Scenario[] = [
     if (!(await running)) problems.push(`up failed: ${engine.errors.join(" | ")}`);
     if (engine.state.some((e) => e.id === other.id)) problems.push("the foreign server was adopted");
   }),
+  // Issue 17: one 429 failed the refresh of a fleet (its roster listed servers without retrying).
+  ...[1, 3].map((times) =>
+    special(`fleet: ${times} 429 with Retry-After on the list during a refresh`, async (lane, engine, _foreign, problems) => {
+      const prog = program(1, `refresh429-${times}`, "fleet");
+      await converge(engine, prog, "v1", problems);
+      await lane.control.fault({ method: "GET", route: "/v1/game-servers", times, status: 429, retryAfterSeconds: 1 });
+      if (!(await engine.refresh())) problems.push(`refresh failed: ${engine.errors.join(" | ")}`);
+      await converge(engine, prog, "after refresh", problems);
+    }),
+  ),
   // Issue 17: a real API fills in defaults and adds fields over time; nobody changed anything.
   ...(["servers", "fleet"] as const).map((shape) =>
     special(
