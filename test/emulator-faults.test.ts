@@ -25,6 +25,15 @@ describe("emulator faults for the reliability matrix", () => {
     expect((await env.client.gameServers.list()).total).toBe(1);
   });
 
+  it("delayMs carries the write out after its delay, even when the client left during it", async () => {
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", delayMs: 300 });
+    const client = env.clientWith(env.emulator.apiKey);
+    await expect(client.gameServers.create(cs2("late"), { timeout: 100, maxRetries: 0 })).rejects.toBeInstanceOf(AmbiguousRequestError);
+    expect((await env.client.gameServers.list()).total).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await env.client.gameServers.list()).items.map((s) => s.name)).toEqual(["late"]);
+  });
+
   it("a rate limit describes its window on every response, and a 429 says exactly how long to wait", async () => {
     await env.control.config({ rateLimitPerSecond: 2 });
     const get = () => fetch(`${env.emulator.url}/v1/game-servers`, { headers: { authorization: `Bearer ${env.emulator.apiKey}` } });

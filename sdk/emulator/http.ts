@@ -261,6 +261,9 @@ export function createHandler(state: EmulatorState, origin: () => string) {
       }
       const route = match.route;
       const fault = family === "control" ? undefined : state.traffic.take(method, route.template);
+      // The body is read before any delay: a write the API received is carried out even when its
+      // client leaves during the delay, as a real API's would be.
+      const body = await readJson(req, family);
       if (fault?.delayMs !== undefined) await delay(fault.delayMs);
       if (fault?.drop) {
         req.socket.destroy();
@@ -274,7 +277,6 @@ export function createHandler(state: EmulatorState, origin: () => string) {
           res.setHeader(name, value);
         }
       }
-      const body = await readJson(req, family);
       state.sweepAutoStop();
       const result = await route.handler({ state, req, params: match.params, query: url.searchParams, body, key: key!, origin: origin() });
       if (fault?.commitThenFail) throw faultError(502);
@@ -290,6 +292,8 @@ export function createHandler(state: EmulatorState, origin: () => string) {
       }
       send(res, result.status ?? 200, result.body);
     } catch (error) {
+      // A client that left while its request was read has no one to answer: not an error of ours.
+      if (req.destroyed && !(error instanceof HttpError)) return;
       const httpError = error instanceof HttpError ? error : new HttpError(500, "INTERNAL_ERROR", "Internal emulator error");
       if (!(error instanceof HttpError)) console.error(`[emulator] ${requestId}`, error);
       for (const [name, value] of Object.entries(httpError.headers ?? {})) res.setHeader(name, value);
