@@ -264,7 +264,15 @@ export function createHandler(state: EmulatorState, origin: () => string) {
       // The body is read before any delay: a write the API received is carried out even when its
       // client leaves during the delay, as a real API's would be.
       const body = await readJson(req, family);
-      if (fault?.delayMs !== undefined) await delay(fault.delayMs);
+      if (fault?.delayMs !== undefined) {
+        const resets = state.resets;
+        await delay(fault.delayMs);
+        // A reset in between started a new world: the held request belonged to the old one.
+        if (state.resets !== resets) {
+          req.socket.destroy();
+          return;
+        }
+      }
       if (fault?.drop) {
         req.socket.destroy();
         return;

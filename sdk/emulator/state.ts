@@ -118,7 +118,11 @@ export class EmulatorState extends EventEmitter {
     return this.config;
   }
 
+  /** How many resets so far: a request held by a delay fault across a reset is not carried out. */
+  resets = 0;
+
   reset(): void {
+    this.resets++;
     for (const record of this.#servers.values()) clearTimeout(record.bootTimer);
     this.#servers.clear();
     this.#events = [];
