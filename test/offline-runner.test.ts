@@ -3,9 +3,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { GameServer, GameServerFleet } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
 import { ROOT } from "./helpers/provider-host.js";
+
+// Scripts are node processes that start Pulumi and its provider host: slow on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
 const NODE = path.join(ROOT, "node_modules/.bin/node");
@@ -42,7 +45,8 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+/** Waits for `condition`; the bound only stops a broken run from hanging (a loaded 2-core machine starts a script in seconds). */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

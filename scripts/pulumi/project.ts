@@ -14,6 +14,7 @@ import {
   readlinkSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -217,6 +218,29 @@ export class PulumiProject {
         // already gone
       }
     }
+  }
+
+  /**
+   * Removes the empty `.attrs` files the file backend leaves when the CLI is killed while it
+   * writes a state file: gocloud's file blobs rewrite `<file>.attrs` in place (truncated first)
+   * before renaming the new file into place, and an empty one makes the stack unreadable
+   * ("failed to load checkpoint: EOF"); a missing one is read as no attributes. What a user
+   * does after such a kill, as the README says. Returns the files removed.
+   */
+  repairFileBackend(): string[] {
+    const removed: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith(".attrs") && statSync(full).size === 0) {
+          rmSync(full);
+          removed.push(full);
+        }
+      }
+    };
+    walk(path.join(this.root, "state"));
+    return removed;
   }
 
   /** Stops every process this project started and removes its backend and home. */

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, vi } from "vitest";
 import { findPulumi, type PulumiCli } from "../../scripts/pulumi/cli.ts";
 import {
   type CommandOptions,
@@ -106,6 +106,8 @@ export interface RealFixture {
 
 /** One emulator and CLI for a test file; every project, backend and server is removed after it. */
 export function useRealEngine(options: { bootDelayMs?: number } = {}): RealFixture {
+  // A test here is a few real `pulumi` commands of seconds each: more on a loaded machine.
+  vi.setConfig({ testTimeout: 180_000 });
   const fixture = {} as RealFixture;
   const projects: PulumiProject[] = [];
   const clients: GameServersClient[] = [];

@@ -51,6 +51,7 @@ async function organization(id: string): Promise<Org> {
 
 /** `pulumi up` after an interrupted one: the diy backend's lock is left, `pulumi cancel` removes it. */
 async function recover(stack: RealStack): Promise<void> {
+  stack.project.repairFileBackend();
   const refused = await stack.run(["up", "--yes"]);
   if (refused.code !== 0) {
     expect(refused.stdout + refused.stderr).toMatch(/the stack is currently locked.*pulumi cancel/s);
@@ -89,6 +90,7 @@ describe("interrupted runs under the real engine", () => {
       onSpawn: () => void until(() => journalEntries(stack.project.dir).length > 0).then(() => stack.project.killAll("SIGKILL")),
     });
     expect(run.signal).toBe("SIGKILL");
+    stack.project.repairFileBackend();
     const pending = (await stack.state()).deployment.pending_operations ?? [];
     expect(pending.map((p) => p.type)).toContain("creating");
     await recover(stack);
@@ -133,6 +135,7 @@ describe("interrupted runs under the real engine", () => {
         })(),
     });
     expect(run.signal).toBe("SIGKILL");
+    stack.project.repairFileBackend();
     const made = (await org.made()).map((s) => s.id);
     expect(made.length).toBeGreaterThan(0);
     // The window was hit: servers the provider made and answered with, that the engine never recorded.

@@ -58,6 +58,7 @@ describe("two stacks of one project in one directory under the real engine", () 
         ),
     });
     expect(run.signal).toBe("SIGKILL");
+    dev.project.repairFileBackend();
     // Prod's run reads the same journal folder: it must neither take nor drop dev's entries.
     const prodUp = await prod.up();
     expect(prodUp.stdout).not.toMatch(/adopting|interrupted/);
