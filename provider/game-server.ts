@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { KnownRegion } from "../sdk/emulator/regions.js";
+import type { KnownRegion } from "../sdk/schemas/index.js";
 import type { Cs2Configuration } from "../sdk/schemas/index.js";
 
 import provider = require("./dynamic-provider.js");

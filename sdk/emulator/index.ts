@@ -6,7 +6,7 @@ import { createHandler } from "./http.js";
 import { EmulatorConfigPatch } from "./settings.js";
 import { EmulatorState, token } from "./state.js";
 
-export { AWS_COMMERCIAL_REGIONS, type KnownRegion } from "./regions.js";
+export { AWS_COMMERCIAL_REGIONS, type KnownRegion } from "../schemas/regions.js";
 export { SAMPLE_CS2_CONFIGURATION } from "./sample.js";
 export { DEFAULT_REGION_CAPACITY, type EmulatorConfig, EmulatorConfigPatch } from "./settings.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Scope } from "../schemas/index.js";
-import { isKnownRegion } from "./regions.js";
+import { isKnownRegion } from "../schemas/regions.js";
 
 const Capacity = z.record(
   z.string().refine(isKnownRegion, "must be a known AWS region"),

@@ -12,8 +12,8 @@ import {
   type ServerStatusResponse,
   type UpdateGameServerRequest,
 } from "../schemas/index.js";
+import { isKnownRegion } from "../schemas/regions.js";
 import { HttpError, invalid } from "./http-error.js";
-import { isKnownRegion } from "./regions.js";
 import { defaultConfig, type EmulatorConfig, type EmulatorConfigPatch } from "./settings.js";
 import { Traffic } from "./traffic.js";
 

@@ -1,4 +1,4 @@
-/** AWS commercial regions the emulator accepts (an unknown one is INVALID_PARAMS). */
+/** AWS commercial regions the API (and the emulator) accepts (an unknown one is INVALID_PARAMS). */
 export const AWS_COMMERCIAL_REGIONS = [
   "us-east-1",
   "us-east-2",
