@@ -1,6 +1,6 @@
 /**
  * examples/gitops through the real `pulumi` CLI, set up as its README says (its files in `infra/`,
- * the packed tarball beside them, as test/tarball.test.ts does): the workflow's preview job run
+ * the packed tarball beside them, as test/package/tarball.test.ts does): the workflow's preview job run
  * as written up to the Pulumi action, then that action's `pulumi preview` and the deploy job's
  * `pulumi up` on the stack `production`, the API key from `GAMESERVERS_API_KEY`.
  */
@@ -23,7 +23,7 @@ afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
 
 const real = useRealEngine();
 
-/** npm as a user's shell runs it (as test/tarball.test.ts does): this Node.js first, no npm_* of the outer npm, a warm cache first. */
+/** npm as a user's shell runs it (as test/package/tarball.test.ts does): this Node.js first, no npm_* of the outer npm, a warm cache first. */
 function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;

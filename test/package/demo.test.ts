@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers/provider-host.js";
+import { ROOT } from "../helpers/provider-host.js";
 
 /** Runs the demo as `npm run demo` does after its build: plain node, warnings on. */
 function demo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {

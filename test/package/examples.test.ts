@@ -5,8 +5,8 @@ import yaml from "js-yaml";
 import { GameServer } from "pulumi-gameservers";
 import { runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it } from "vitest";
-import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
-import { ProviderHost, ROOT, serializedProvider } from "./helpers/provider-host.js";
+import { CS2_CONFIG, cs2, useEmulator } from "../helpers/emulator.js";
+import { ProviderHost, ROOT, serializedProvider } from "../helpers/provider-host.js";
 
 describe("the examples, run end to end against the emulator by the offline runner", () => {
   const env = useEmulator();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ROOT, run } from "./helpers/provider-host.js";
+import { ROOT, run } from "../helpers/provider-host.js";
 
 const CHECK = `
   if (typeof GameServer !== "function") throw new Error("GameServer");

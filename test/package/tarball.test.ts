@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./helpers/provider-host.js";
+import { ROOT } from "../helpers/provider-host.js";
 
 /**
  * npm and node as a user's shell runs them: this Node.js first on PATH (the one the project pins),

@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers/provider-host.js";
+import { ROOT } from "../helpers/provider-host.js";
 
 /** Markdown the registry page shows or the package ships, and the examples' READMEs (read on GitHub). */
 const DOCS = [
