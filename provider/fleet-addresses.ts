@@ -14,8 +14,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type GameServer, GameServersClient } from "../sdk/index.js";
-import { readSettings } from "./settings.js";
-import { Watcher } from "./watcher.js";
+import { readSettings } from "./core/settings.js";
+import { Watcher } from "./core/watcher.js";
 
 /** The program's own client and watcher, shared by every fleet of the program, open while any watch runs. */
 interface Connection {

@@ -11,13 +11,13 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { GameServer } from "../sdk/index.js";
 import { schemas } from "../sdk/index.js";
-import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
+import { connect, log, PROGRESS_EVERY_MS } from "./core/context.js";
+import { plannedPartChange } from "./core/planned-fates.js";
+import { describeStoppedFleet, describeStoppedMember, isStopped } from "./core/stopped.js";
+import { settledBy, type WaitOutcome, type Watcher } from "./core/watcher.js";
 import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
-import { plannedPartChange } from "./planned-fates.js";
-import { describeStoppedFleet, describeStoppedMember, isStopped } from "./stopped.js";
-import { settledBy, type WaitOutcome, type Watcher } from "./watcher.js";
 
-export { configure } from "./core.js";
+export { configure } from "./core/context.js";
 
 type Props = Record<string, unknown>;
 

@@ -16,14 +16,14 @@
  * every server that exists, and the next `pulumi up` finishes the rest.
  */
 import { randomBytes } from "node:crypto";
-import { connect, log, PROGRESS_EVERY_MS } from "./core.js";
+import { connect, log, PROGRESS_EVERY_MS } from "./core/context.js";
+import { planPart, planServer } from "./core/planned-fates.js";
+import { describeStoppedFleet, describeStoppedMember, isStopped } from "./core/stopped.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
 import { checkInputs, containsUnknown, type DroppedKey, declaredConfigurationOf, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
-import { planPart, planServer } from "./planned-fates.js";
-import { describeStoppedFleet, describeStoppedMember, isStopped } from "./stopped.js";
 
-export { configure } from "./core.js";
+export { configure } from "./core/context.js";
 
 type Props = Record<string, unknown>;
 

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { KnownRegion } from "../sdk/schemas/index.js";
-import type { Cs2Configuration } from "../sdk/schemas/index.js";
+import type { Cs2Configuration, KnownRegion } from "../sdk/schemas/index.js";
 
 import provider = require("./dynamic-provider.js");
 

@@ -15,7 +15,12 @@ import {
   type UpdateGameServerRequest,
 } from "../sdk/index.js";
 import { IN_PROGRESS_STATUSES } from "../sdk/schemas/index.js";
-import { callOptions, connect, log, settings } from "./core.js";
+import { callOptions, connect, log, settings } from "./core/context.js";
+import { type CreateIntent, intentOf, liveServersNamed, serversFrom } from "./core/fingerprint.js";
+import { Journal } from "./core/journal.js";
+import { planServer } from "./core/planned-fates.js";
+import { describeStoppedServer, isStopped } from "./core/stopped.js";
+import type { WaitOutcome } from "./core/watcher.js";
 import {
   checkInputs,
   declaredConfigurationOf,
@@ -29,10 +34,6 @@ import {
   STACK_INPUT,
   toOutputs,
 } from "./inputs.js";
-import { planServer } from "./planned-fates.js";
-import { type CreateIntent, intentOf, Journal, liveServersNamed, serversFrom } from "./reconcile.js";
-import { describeStoppedServer, isStopped } from "./stopped.js";
-import type { WaitOutcome } from "./watcher.js";
 
 /** Statuses of a server that failed to come up: waiting is pointless, replacing is the cure. */
 const FAILED_STATUSES: readonly string[] = ["failed", "error"];
@@ -46,7 +47,7 @@ export const UNRESOLVED_PREFIX = "unresolved-create:";
 
 type Props = Record<string, unknown>;
 
-export { configure } from "./core.js";
+export { configure } from "./core/context.js";
 
 function labelOf(name: unknown, id?: string): string {
   return `GameServer "${typeof name === "string" && name ? name : "?"}"${id ? ` (${id})` : ""}`;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { issuesToFields } from "../sdk/errors.js";
 import { schemas } from "../sdk/index.js";
 import { CS2_CONFIGURATION_DEFAULTS, CS2_SECRET_KEYS, FAILED_STATUSES, type GameServer } from "../sdk/schemas/index.js";
-import { STOPPED } from "./stopped.js";
+import { STOPPED } from "./core/stopped.js";
 
 /** What the engine sends for a value it does not know yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -8,11 +8,11 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { AmbiguousRequestError, NotFoundError, schemas } from "../sdk/index.js";
-import { callOptions, connect, log } from "./core.js";
+import { callOptions, connect, log } from "./core/context.js";
+import { plannedFate } from "./core/planned-fates.js";
 import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
-import { plannedFate } from "./planned-fates.js";
 
-export { configure } from "./core.js";
+export { configure } from "./core/context.js";
 
 type Props = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /**
  * The provider's settings: stack config (`gameservers:*`) with the SDK's environment variables
  * as fallbacks. Read by the provider host's configure, and by a program that watches its
- * fleets' servers (see fleet-addresses.ts); importing this module reads nothing.
+ * fleets' servers (see fleet/addresses.ts); importing this module reads nothing.
  */
 /**
  * The longest interval between the shared watcher's polls when `gameservers:pollIntervalMs` is

@@ -1,5 +1,5 @@
 /**
- * What the provider says of a server the platform stopped (issue 17 point 6). The API stops a
+ * What the provider says of a server the platform stopped. The API stops a
  * server with `autoStop` after `autostopMinutes` idle and documents no call that starts it again
  * (game servers API: list, get, create, update, delete, events); a stopped server keeps its id
  * but has no address. That is the platform's documented behaviour, so it never fails a run: every

@@ -1,25 +1,19 @@
+/** The one poller of a process (the provider host, or a program watching its fleets' servers). */
 import {
   APIError,
   type Clock,
   type GameServer,
   type GameServerStatus,
   type GameServersClient,
-  InvalidResponseError,
-  isTransientError,
-  NotFoundError,
-  parseRetryAfter,
   RateLimitError,
   type RequestOptions,
   systemClock,
-} from "../sdk/index.js";
-import { TERMINAL_STATUSES } from "../sdk/schemas/index.js";
+} from "../../sdk/index.js";
+import { parseRetryAfter } from "../../sdk/internal/index.js";
+import { type Seen, ServerReads } from "./server-reads.js";
+import { pollMayRecover, settledBy, type WaitOutcome } from "./wait-outcome.js";
 
-/** How a wait ended. */
-export type WaitOutcome =
-  | { kind: "running"; server: GameServer }
-  | { kind: "failed"; server: GameServer }
-  | { kind: "timeout"; server: GameServer | undefined; lastStatus: GameServerStatus }
-  | { kind: "gone" };
+export { settledBy, type WaitOutcome } from "./wait-outcome.js";
 
 export interface WaitRequest {
   /** Epoch ms after which the wait ends with `timeout`. */
@@ -69,9 +63,6 @@ const POLL_GROWTH = 1.1;
  * out-of-band delete or an API without the events endpoint never stalls a wait. @default 5000 ms
  */
 export const RECHECK_MS = 5_000;
-/** Up to this many servers are read one `get` each; more are read from the newest list pages. */
-export const INDIVIDUAL_READ_LIMIT = 3;
-const PAGE_SIZE = 100;
 
 /**
  * One poller for every wait of a provider process. Each poll asks the API one question for all
@@ -101,16 +92,14 @@ export class Watcher {
   #events = true;
   /** Requests the latest poll sent. */
   #pollCost = 0;
-  /** How many servers the list held at its latest answer: where its last page is. */
-  #listTotal: number | undefined;
-  /** The list walk under way for {@link readAll}, which every readAll that comes meanwhile joins. */
-  #listing: Listing | undefined;
+  readonly #reads: ServerReads;
 
   /** @param intervalMs the longest time between polls */
   constructor(client: GameServersClient, intervalMs: number, clock: Clock = systemClock) {
     this.#client = client;
     this.#intervalMs = intervalMs;
     this.#clock = clock;
+    this.#reads = new ServerReads(client);
     this.#firstDelay = this.#nextDelay = Math.min(FIRST_POLL_MS, intervalMs);
   }
 
@@ -237,7 +226,15 @@ export class Watcher {
     const now = this.#clock.now();
     const toRead = waiters.filter((w) => w.due || !this.#events || now - w.readAt >= RECHECK_MS);
     const reads = { sent: 0 };
-    const seen = toRead.length > 0 ? await this.#read(toRead, failures, reads) : new Map<string, GameServer | "gone">();
+    const seen: Seen =
+      toRead.length > 0
+        ? await this.#reads.forPoll(
+            toRead.map((w) => w.id),
+            this.#waiters.size,
+            failures,
+            reads,
+          )
+        : new Map();
     this.#pollCost += reads.sent;
     for (const w of toRead) {
       const server = seen.get(w.id);
@@ -261,157 +258,21 @@ export class Watcher {
     return retryAfters.length > 0 ? Math.max(...retryAfters) : undefined;
   }
 
-  /** The servers of `waiters` as the API has them now; transient failures go to `failures`. */
-  async #read(waiters: Pick<Waiter, "id">[], failures: Error[], reads = { sent: 0 }): Promise<Map<string, GameServer | "gone">> {
-    const seen = new Map<string, GameServer | "gone">();
-    const readOne = async (id: string) => {
-      try {
-        reads.sent++;
-        seen.set(id, await this.#client.gameServers.get(id, { maxRetries: 0 }));
-      } catch (error) {
-        if (error instanceof NotFoundError) seen.set(id, "gone");
-        else if (pollMayRecover(error)) failures.push(error as Error);
-        else throw error;
-      }
-    };
-    const wanted = new Set(waiters.map((w) => w.id));
-    if (wanted.size > INDIVIDUAL_READ_LIMIT) {
-      try {
-        // The newest servers are on the last pages: read backwards from the last, as many pages
-        // as every wait of this watcher could fill (those due may be the oldest). The last page is
-        // the one the previous list answer's total gives (the list was counted once, at first).
-        const readPage = async (page: number) => {
-          reads.sent++;
-          const { items, total } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, { maxRetries: 0 });
-          this.#listTotal = total;
-          for (const server of items) if (wanted.delete(server.id)) seen.set(server.id, server);
-          return Math.ceil(total / PAGE_SIZE);
-        };
-        if (this.#listTotal === undefined) {
-          reads.sent++;
-          this.#listTotal = (await this.#client.gameServers.list({ page: 1, pageSize: 1 }, { maxRetries: 0 })).total;
-        }
-        const guessed = Math.max(1, Math.ceil(this.#listTotal / PAGE_SIZE));
-        // Its answer tells whether the list grew (or shrank) since: then the newest pages are read too.
-        const pages = await readPage(guessed);
-        const budget = Math.ceil(Math.max(wanted.size, this.#waiters.size) / PAGE_SIZE) + 1;
-        for (let page = pages; page >= 1 && page > pages - budget && wanted.size > 0; page--) {
-          if (page !== guessed) await readPage(page);
-        }
-      } catch (error) {
-        if (!pollMayRecover(error)) throw error;
-        failures.push(error as Error);
-        return seen;
-      }
-    }
-    // Few, or not on the newest pages (deleted meanwhile, or older than the rest): one by one.
-    await Promise.all([...wanted].map(readOne));
-    return seen;
-  }
-
   /**
    * Reads these servers as the API has them now: a refresh, or a first look before waiting. More
-   * than {@link INDIVIDUAL_READ_LIMIT} are read from the list's pages of 100, newest first, in
-   * one walk that every readAll coming meanwhile joins (a fleet's parts and its roster, refreshed
-   * side by side, share it); the rest (few, or not listed: deleted) one `get` each. Unlike a poll's
-   * reads, each request retries as any call does (`options`: the client's `maxRetries`, a 429
-   * until the deadline, 60 s from each call by default): one 429 failed the refresh of a fleet
-   * (issue 17). A server that could not be read is left out; a 404 is `"gone"`. Throws when none
-   * could be read, or a read failed for good (bad key).
+   * than three are read from the list's pages of 100, newest first, in one walk that every
+   * readAll coming meanwhile joins (a fleet's parts and its roster, refreshed side by side, share
+   * it); the rest (few, or not listed: deleted) one `get` each. Unlike a poll's reads, each
+   * request retries as any call does (`options`: the client's `maxRetries`, a 429 until the
+   * deadline, 60 s from each call by default), so one 429 does not fail a fleet's refresh. A
+   * server that could not be read is left out; a 404 is `"gone"`. Throws when none could be
+   * read, or a read failed for good (bad key).
    */
-  async readAll(ids: string[], options: RequestOptions = {}): Promise<Map<string, GameServer | "gone">> {
-    const seen = new Map<string, GameServer | "gone">();
-    const failures: Error[] = [];
-    let wanted = [...new Set(ids)];
-    if (wanted.length > INDIVIDUAL_READ_LIMIT) {
-      const listed = await this.#listAll(wanted, options);
-      for (const id of wanted) {
-        const server = listed.get(id);
-        if (server) seen.set(id, server);
-      }
-      wanted = wanted.filter((id) => !seen.has(id));
-    }
-    await Promise.all(
-      wanted.map(async (id) => {
-        try {
-          seen.set(id, await this.#client.gameServers.get(id, options));
-        } catch (error) {
-          if (error instanceof NotFoundError) seen.set(id, "gone");
-          else if (pollMayRecover(error)) failures.push(error as Error);
-          else throw error;
-        }
-      }),
-    );
-    if (seen.size === 0 && failures[0]) throw failures[0];
-    return seen;
-  }
-
-  /** Every server the list walk (under way, or started now) saw, these ids looked for too. */
-  async #listAll(ids: string[], options: RequestOptions): Promise<Map<string, GameServer>> {
-    let listing = this.#listing;
-    if (listing) for (const id of ids) listing.wanted.add(id);
-    else {
-      const started: Listing = { wanted: new Set(ids), found: new Map(), done: Promise.resolve() };
-      started.done = this.#walk(started, options).finally(() => {
-        if (this.#listing === started) this.#listing = undefined;
-      });
-      this.#listing = listing = started;
-    }
-    await listing.done;
-    return listing.found;
-  }
-
-  /**
-   * Reads the list's pages from the last (the newest servers) back to the first, one at a time,
-   * until every wanted server was seen, or the pages left outnumber the servers still missing
-   * (a `get` each then costs less: an organization far larger than the fleets read).
-   */
-  async #walk(listing: Listing, options: RequestOptions): Promise<void> {
-    const read = new Set<number>();
-    const readPage = async (page: number) => {
-      read.add(page);
-      const { items, total } = await this.#client.gameServers.list({ page, pageSize: PAGE_SIZE }, options);
-      for (const server of items) listing.found.set(server.id, server);
-      this.#listTotal = total;
-      return Math.max(1, Math.ceil(total / PAGE_SIZE));
-    };
-    const missing = () => [...listing.wanted].filter((id) => !listing.found.has(id)).length;
-    // Where the last page is: the list's previous answer says, else its first page does.
-    let pages = await readPage(this.#listTotal === undefined ? 1 : Math.max(1, Math.ceil(this.#listTotal / PAGE_SIZE)));
-    for (;;) {
-      // The newest page not read yet (each answer's total says where the last page is now).
-      let page = pages;
-      while (page >= 1 && read.has(page)) page--;
-      let unread = 0;
-      for (let p = 1; p <= page; p++) if (!read.has(p)) unread++;
-      const left = missing();
-      if (page < 1 || left === 0 || unread > left) return;
-      pages = await readPage(page);
-    }
+  readAll(ids: string[], options: RequestOptions = {}): Promise<Seen> {
+    return this.#reads.readAll(ids, options);
   }
 
   #settle(w: Waiter, outcome: WaitOutcome): void {
     if (this.#waiters.delete(w)) w.resolve(outcome);
   }
-}
-
-/** A walk of the list for {@link Watcher.readAll}: the servers its readers want, and all it saw. */
-interface Listing {
-  wanted: Set<string>;
-  found: Map<string, GameServer>;
-  done: Promise<void>;
-}
-
-/** How a wait ends on reading its server this way, if it does: running, failed (or stopped) or gone; not when unread. */
-export function settledBy(server: GameServer | "gone" | undefined): WaitOutcome | undefined {
-  if (server === undefined) return undefined;
-  if (server === "gone" || server.deletedAt !== null) return { kind: "gone" };
-  if (server.status === "running") return { kind: "running", server };
-  if (TERMINAL_STATUSES.includes(server.status)) return { kind: "failed", server };
-  return undefined;
-}
-
-/** A poll that failed this way may work next time: transient errors, and a garbled read. */
-function pollMayRecover(error: unknown): boolean {
-  return isTransientError(error) || error instanceof InvalidResponseError;
 }

@@ -1,21 +1,20 @@
 /**
- * The provider core every resource type shares in the provider host process: settings from
- * stack config, one API client and one watcher for all waits. Each resource type's handlers
- * module delegates here (pulumi-eks style: one core, a small module per type), so a second
- * type's `configure` never disturbs the first's work in flight.
+ * What every resource type's handlers share in the provider host: the settings of the last
+ * configure, one API client and one watcher for all waits, and the progress log. A second
+ * type's `configure` never disturbs the first's work in flight. Importing it reads nothing.
  */
-import { GameServersClient, type RequestOptions } from "../sdk/index.js";
+import { isDeepStrictEqual } from "node:util";
+import { GameServersClient, type RequestOptions } from "../../sdk/index.js";
 import { readSettings, type Settings } from "./settings.js";
 import { Watcher } from "./watcher.js";
-
-export { DEFAULT_POLL_INTERVAL_MS, type Settings } from "./settings.js";
 
 interface Api {
   client: GameServersClient;
   watcher: Watcher;
 }
 
-let current: Settings = readSettings(() => undefined);
+/** The settings of the last configure; before any, the environment's (read at first use). */
+let current: Settings | undefined;
 let api: Api | undefined;
 
 /** The subset of the host's config object this provider reads. */
@@ -25,40 +24,36 @@ export interface ConfigureRequest {
 
 /**
  * Reads stack config (`gameservers:apiKey`, `gameservers:apiUrl`, `gameservers:consoleApiUrl`,
- * `gameservers:pollIntervalMs`), falling back to the SDK's environment variables. Credentials
- * arrive here, never through the serialized provider.
+ * `gameservers:pollIntervalMs`, `gameservers:requestTimeoutMs`), falling back to the SDK's
+ * environment variables. Credentials arrive here, never through the serialized provider.
  */
 export async function configure(req: ConfigureRequest): Promise<void> {
   const next = readSettings((key) => req.config.get(`gameservers:${key}`));
   // The host calls configure once per provider text: unchanged settings keep the client and the
   // watcher (and every wait in flight on them). Changed ones get new ones; the old client is
   // never closed under work that may still use it (its idle sockets time out by themselves).
-  if (JSON.stringify(next) === JSON.stringify(current)) return;
+  if (current && isDeepStrictEqual(next, current)) return;
   current = next;
   api = undefined;
 }
 
 /** The settings of the last configure. */
 export function settings(): Settings {
+  current ??= readSettings(() => undefined);
   return current;
 }
 
 /** The client and the shared watcher for the current settings, made on first use. */
 export function connect(): Api {
   if (api) return api;
-  const settings = current;
-  if (!settings.apiKey) {
+  const { apiKey, apiUrl, consoleApiUrl, requestTimeoutMs, pollIntervalMs } = settings();
+  if (!apiKey) {
     throw new Error(
       "No API key for the game servers API: run `pulumi config set --secret gameservers:apiKey <key>` (or set GAMESERVERS_API_KEY)",
     );
   }
-  const client = new GameServersClient({
-    apiKey: settings.apiKey,
-    baseUrl: settings.apiUrl,
-    consoleBaseUrl: settings.consoleApiUrl,
-    timeout: settings.requestTimeoutMs,
-  });
-  api = { client, watcher: new Watcher(client, settings.pollIntervalMs) };
+  const client = new GameServersClient({ apiKey, baseUrl: apiUrl, consoleBaseUrl: consoleApiUrl, timeout: requestTimeoutMs });
+  api = { client, watcher: new Watcher(client, pollIntervalMs) };
   return api;
 }
 
