@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { startEmulator } from "../sdk/emulator/index.js";
-import { GameServersClient } from "../sdk/index.js";
-import { cs2, useEmulator } from "./helpers/emulator.js";
-import { ROOT } from "./helpers/provider-host.js";
+import { startEmulator } from "../../../sdk/emulator/index.js";
+import { GameServersClient } from "../../../sdk/index.js";
+import { cs2, useEmulator } from "../../helpers/emulator.js";
+import { ROOT } from "../../helpers/provider-host.js";
 
 const BIN = path.join(ROOT, "dist/sdk/emulator/bin.js");
 

@@ -1,8 +1,8 @@
 import { connect as tcpConnect } from "node:net";
 import { WebSocket } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConsoleStats } from "../sdk/emulator/console-faults.js";
-import { type Control, cs2, useEmulator } from "./helpers/emulator.js";
+import type { ConsoleStats } from "../../../sdk/emulator/console-faults.js";
+import { type Control, cs2, useEmulator } from "../../helpers/emulator.js";
 
 interface Frame {
   event: string;

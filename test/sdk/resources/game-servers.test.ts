@@ -6,8 +6,8 @@ import {
   ServerFailedError,
   type WaitProgress,
   WaitTimeoutError,
-} from "../sdk/index.js";
-import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
+} from "../../../sdk/index.js";
+import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
 
 describe("client.gameServers against the emulator", () => {
   const env = useEmulator();
@@ -138,7 +138,7 @@ describe("client.gameServers against the emulator", () => {
     const server = await env.client.gameServers.create(cs2("booting"));
     expect(server.status).toBe("allocating");
     const seen = new Set<string>();
-    const real = new (await import("../sdk/index.js")).GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url });
+    const real = new (await import("../../../sdk/index.js")).GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url });
     const ready = await real.gameServers.waitForServer(server.id, 20, { onProgress: (p) => seen.add(p.status) });
     await real.close();
     expect(ready.status).toBe("running");

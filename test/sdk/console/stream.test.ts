@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { dedupeReplay } from "../sdk/console-stream.js";
-import type { ConsoleStats } from "../sdk/emulator/console-faults.js";
+import type { ConsoleStats } from "../../../sdk/emulator/console-faults.js";
 import {
   APIConnectionError,
   AuthenticationError,
@@ -15,8 +14,8 @@ import {
   type GameServersClient,
   InsufficientScopeError,
   ProviderPermissionDeniedError,
-} from "../sdk/index.js";
-import { cs2, useEmulator } from "./helpers/emulator.js";
+} from "../../../sdk/index.js";
+import { cs2, useEmulator } from "../../helpers/emulator.js";
 
 const COMMAND_ROUTE = "POST /v1/hosting/game/console/:id/command";
 const BOOTSTRAP_ROUTE = "/v1/hosting/game/console/:id/websocket";
@@ -72,21 +71,6 @@ function expectEachOnce(rec: Recorder, words: string[]): void {
 }
 
 const words = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
-
-describe("dedupeReplay", () => {
-  it.each([
-    ["no history: all new", [], ["a", "b"], ["a", "b"], 0],
-    ["replay is the history's tail: nothing new", ["a", "b", "c"], ["b", "c"], [], 2],
-    ["replay overlaps, then new lines", ["a", "b", "c"], ["b", "c", "d", "e"], ["d", "e"], 2],
-    ["replay starts before the kept history", ["c", "d"], ["a", "b", "c", "d", "e"], ["e"], 2],
-    ["no overlap: all new (a gap)", ["a", "b"], ["x", "y"], ["x", "y"], 0],
-    ["a live line before the replay is repeated by it", ["a", "b"], ["d", "a", "b", "c", "d"], ["c", "d"], 2],
-    ["the longest overlap wins over a lone repeat", ["x", "y", "z"], ["x", "y", "z", "w", "z"], ["w", "z"], 3],
-    ["equal lines: the latest overlap, never a line twice", ["a", "a"], ["a", "a", "a"], [], 2],
-  ])("%s", (_name, history, received, fresh, overlap) => {
-    expect(dedupeReplay(history, received)).toEqual({ fresh, overlap });
-  });
-});
 
 describe("client.console.connect", () => {
   const env = useEmulator();

@@ -1,91 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration, UsageError } from "../sdk/cli/args.js";
-import { REDACTED, redactServer, table, terminalSafe } from "../sdk/cli/format.js";
-import { matchesGlob } from "../sdk/cli/glob.js";
-import { FLEET_SERVERS_TYPE, findOrphans, GAME_SERVER_TYPE, readStateClaims } from "../sdk/cli/orphans.js";
-import { ReplayDedupe } from "../sdk/cli/replay-dedupe.js";
-import type { GameServer } from "../sdk/schemas/index.js";
+import { FLEET_SERVERS_TYPE, findOrphans, GAME_SERVER_TYPE, readStateClaims } from "../../../sdk/cli/orphans.js";
+import { server } from "../../helpers/game-server.js";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
 const SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-function server(id: string, name: string, extra: Partial<GameServer> = {}): GameServer {
-  return {
-    id,
-    name,
-    gameType: "cs2",
-    region: "eu-west-1",
-    organizationId: "org_demo",
-    status: "running",
-    queuedAt: null,
-    allocationAttempts: 0,
-    lastAllocationError: null,
-    ip: null,
-    port: null,
-    connectUrl: null,
-    additionalPorts: null,
-    rconPassword: "rcon-secret-1",
-    serverPassword: null,
-    configuration: {},
-    autoStop: false,
-    autostopMinutes: null,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z",
-    deletedAt: null,
-    deletedBy: null,
-    ...extra,
-  };
-}
-
-/** Feeds every line; returns what would be printed, flushing at the end. */
-function feed(dedupe: ReplayDedupe, lines: string[]): string[] {
-  const printed = lines.flatMap((l) => dedupe.push(l));
-  return [...printed, ...dedupe.flush()];
-}
-
-describe("ReplayDedupe: the stream's replay against the log already read", () => {
-  it("drops a replay that overlaps the end of the log and passes new lines", () => {
-    const d = new ReplayDedupe(["a", "b", "c", "d"]);
-    expect(feed(d, ["b", "c", "d", "e", "f"])).toEqual(["e", "f"]);
-    expect(d.mayHaveMissedLines).toBe(false);
-  });
-
-  it("drops a replay of the whole log when nothing new was written", () => {
-    const d = new ReplayDedupe(["a", "b"]);
-    expect(feed(d, ["a", "b"])).toEqual([]);
-    expect(d.done).toBe(true);
-  });
-
-  it("prefers the longest overlap when lines repeat", () => {
-    // History ends "x y x"; replay "x y x z": overlap 3, not 1.
-    const d = new ReplayDedupe(["a", "x", "y", "x"]);
-    expect(feed(d, ["x", "y", "x", "z"])).toEqual(["z"]);
-  });
-
-  it("falls back to a shorter overlap when the longer one breaks", () => {
-    // History "a b a"; the log grew by "b c": replay "a b c" overlaps only the last "a".
-    const d = new ReplayDedupe(["a", "b", "a"]);
-    expect(feed(d, ["a", "b", "c"])).toEqual(["b", "c"]);
-    expect(d.mayHaveMissedLines).toBe(false);
-  });
-
-  it("passes everything and flags a gap when the replay starts after the log", () => {
-    const d = new ReplayDedupe(["a", "b"]);
-    expect(feed(d, ["q", "r"])).toEqual(["q", "r"]);
-    expect(d.mayHaveMissedLines).toBe(true);
-  });
-
-  it("passes every line when the log was empty", () => {
-    const d = new ReplayDedupe([]);
-    expect(feed(d, ["a", "a"])).toEqual(["a", "a"]);
-    expect(d.mayHaveMissedLines).toBe(false);
-  });
-
-  it("after matching, passes a line equal to an old one", () => {
-    const d = new ReplayDedupe(["a", "b"]);
-    expect(feed(d, ["a", "b", "a", "b"])).toEqual(["a", "b"]);
-  });
-});
 
 describe("orphans: what a checkpoint owns and claims", () => {
   const ours = (id: string, inputs: Record<string, unknown>, outputs: Record<string, unknown> = inputs) => ({
@@ -306,34 +224,5 @@ describe("orphans: what a checkpoint owns and claims", () => {
     expect(() => readStateClaims('{"password": "hunter2hunter2", oops}')).toThrow(/^the state is not valid JSON \(at character \d+\)$/);
     expect(() => readStateClaims("[1]")).toThrow(/not a JSON object/);
     expect(() => readStateClaims('{"hello": 1}')).toThrow(/not `pulumi stack export` output/);
-  });
-});
-
-describe("CLI helpers", () => {
-  it("redacts both passwords, top level and in configuration, and keeps nulls", () => {
-    const s = redactServer(server("srv_1", "a", { serverPassword: null, configuration: { rconPassword: "x", maxPlayers: 10 } }));
-    expect([s.rconPassword, s.serverPassword, s.configuration]).toEqual([REDACTED, null, { rconPassword: REDACTED, maxPlayers: 10 }]);
-  });
-
-  it("matches name globs: * spans anything, ? one character, the rest is literal", () => {
-    expect(matchesGlob("winter-cup-12", "winter-cup-*")).toBe(true);
-    expect(matchesGlob("winter-cup/a", "winter-cup*")).toBe(true);
-    expect(matchesGlob("winter-cup-1", "winter-cup-?")).toBe(true);
-    expect(matchesGlob("xwinter-cup-1", "winter-cup-*")).toBe(false);
-    expect(matchesGlob("cup.1", "cup.?")).toBe(true);
-    expect(matchesGlob("cupx1", "cup.1")).toBe(false);
-  });
-
-  it("parses durations in ms, s, m and bare seconds", () => {
-    expect([parseDuration("i", "500ms"), parseDuration("i", "2s"), parseDuration("i", "1m"), parseDuration("i", "1.5")]).toEqual([
-      500, 2000, 60_000, 1500,
-    ]);
-    expect(() => parseDuration("interval", "soon")).toThrow(UsageError);
-    expect(() => parseDuration("interval", "50ms", { min: 100 })).toThrow(/at least 100 ms/);
-  });
-
-  it("aligns table columns and neutralises control characters", () => {
-    expect(table(["ID", "NAME"], [["srv_1", "a\x1b[2Jb"]])).toEqual(["ID     NAME", "srv_1  a?[2Jb"]);
-    expect(terminalSafe("tab\tok\r\n")).toBe("tab\tok??");
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { startEmulator } from "../sdk/emulator/index.js";
-import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
+import { startEmulator } from "../../../sdk/emulator/index.js";
+import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
 
 /** Raw calls: the emulator's wire format itself, not the SDK's reading of it. */
 function raw(url: string, apiKey: string) {

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { AmbiguousRequestError, AuthenticationError, InvalidResponseError, RateLimitError } from "../sdk/index.js";
-import { cs2, useEmulator } from "./helpers/emulator.js";
+import { AmbiguousRequestError, AuthenticationError, InvalidResponseError, RateLimitError } from "../../../sdk/index.js";
+import { cs2, useEmulator } from "../../helpers/emulator.js";
 
 describe("emulator faults for the reliability matrix", () => {
   const env = useEmulator();
