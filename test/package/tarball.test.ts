@@ -11,6 +11,7 @@ import path from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/provider-host.js";
+import { namedFiles } from "./markdown.js";
 
 /**
  * npm and node as a user's shell runs them: this Node.js first on PATH (the one the project pins),
@@ -130,20 +131,17 @@ describe("the packed package, installed as its docs say", () => {
     }
   });
 
-  it.concurrent("README, A first deployment: the three files are examples/quickstart's; npm install in a project with the tarball; the program runs on the emulator", async () => {
-    const readme = await readFile(path.join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(
-      readme.indexOf("## A first deployment"),
-      readme.indexOf("\n## ", readme.indexOf("## A first deployment") + 1),
-    );
-    const files = new Map([...section.matchAll(/^`([\w.]+)`:\n```\w+\n([\s\S]*?)```/gm)].map((m) => [m[1]!, m[2]!]));
+  it.concurrent("docs/first-deployment.md: the three files are examples/quickstart's; npm install in a project with the tarball; the program runs on the emulator", async () => {
+    // The README's first deployment shows the same files and commands (test/package/docs-snippets.test.ts).
+    const page = await readFile(path.join(ROOT, "docs/first-deployment.md"), "utf8");
+    const files = namedFiles(page);
     expect([...files.keys()]).toEqual(["Pulumi.yaml", "package.json", "index.ts"]);
     const dir = await project("first-deployment");
     for (const [name, text] of files) {
       expect(text, name).toBe(await readFile(path.join(ROOT, "examples/quickstart", name), "utf8"));
       await writeFile(path.join(dir, name), text);
     }
-    const lines = npmLines(section.slice(section.indexOf("`index.ts`:")));
+    const lines = npmLines(page.slice(page.indexOf("`index.ts`:")));
     expect(lines).toEqual(["npm install"]);
     for (const line of lines) {
       const out = await sh(line, dir);
