@@ -1,0 +1,53 @@
+/**
+ * The docs hold together: every relative link of the repository's markdown names a file of the
+ * repository (and, with an anchor, a heading of that file), and the README links every page of
+ * docs/, so that no page is out of reach from the front door.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { anchors, links } from "./markdown.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+const PAGES = readdirSync(path.join(ROOT, "docs"))
+  .filter((f) => f.endsWith(".md"))
+  .map((f) => `docs/${f}`);
+
+/** The README, the contributors' guide, the docs, the emulator's README (shipped) and the examples' READMEs. */
+const MARKDOWN = [
+  "README.md",
+  "CONTRIBUTING.md",
+  ...PAGES,
+  "sdk/emulator/README.md",
+  ...readdirSync(path.join(ROOT, "examples"))
+    .map((e) => `examples/${e}/README.md`)
+    .filter((f) => existsSync(path.join(ROOT, f))),
+];
+
+const isAbsolute = (link: string) => /^[a-z][a-z0-9+.-]*:/i.test(link);
+
+describe("the docs' links", () => {
+  it("reads the pages there are", () => {
+    expect(PAGES).toEqual(expect.arrayContaining(["docs/README.md", "docs/first-deployment.md", "docs/api.md"]));
+    expect(MARKDOWN).toEqual(expect.arrayContaining(["examples/quickstart/README.md", "examples/tournament/README.md"]));
+  });
+
+  it.each(MARKDOWN)("%s: every relative link names a file of the repository (and a heading of it)", async (doc) => {
+    const relative = links(await readFile(path.join(ROOT, doc), "utf8")).filter((l) => !isAbsolute(l));
+    for (const link of relative) {
+      const [file = "", anchor] = link.split("#");
+      const target = file ? path.join(ROOT, path.dirname(doc), file) : path.join(ROOT, doc);
+      expect(existsSync(target), `${doc}: ${link}`).toBe(true);
+      if (anchor) expect(anchors(await readFile(target, "utf8")), `${doc}: ${link}`).toContain(anchor);
+    }
+  });
+
+  it("README.md links every page of docs/, and CONTRIBUTING.md", async () => {
+    const linked = links(await readFile(path.join(ROOT, "README.md"), "utf8"))
+      .filter((l) => !isAbsolute(l))
+      .map((l) => path.posix.normalize(l.split("#")[0]!));
+    expect(linked).toEqual(expect.arrayContaining([...PAGES, "CONTRIBUTING.md"]));
+  });
+});
