@@ -1,7 +1,7 @@
 /**
  * The docs hold together: every relative link of the repository's markdown names a file of the
- * repository (and, with an anchor, a heading of that file), and the README links every page of
- * docs/, so that no page is out of reach from the front door.
+ * repository (and, with an anchor, a heading of that file), every path it names in code exists,
+ * and the README links every page of docs/, so that no page is out of reach from the front door.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -49,5 +49,17 @@ describe("the docs' links", () => {
       .filter((l) => !isAbsolute(l))
       .map((l) => path.posix.normalize(l.split("#")[0]!));
     expect(linked).toEqual(expect.arrayContaining([...PAGES, "CONTRIBUTING.md"]));
+  });
+
+  it.each(MARKDOWN)("%s: every file or folder of the repository it names in code exists", async (doc) => {
+    // `test/cli.test.ts`, `scripts/pulumi/cli.ts`, `test/real-engine/`: a file (with an extension)
+    // or a folder (with a slash), from the repository's root or from the doc's own folder.
+    const named = (await readFile(path.join(ROOT, doc), "utf8")).matchAll(
+      /`((?:test|provider|sdk|scripts|examples|bench|docs|\.github)\/[\w./-]*(?:\.\w+|\/))`/g,
+    );
+    for (const [, file] of named) {
+      const found = [ROOT, path.join(ROOT, path.dirname(doc))].some((dir) => existsSync(path.join(dir, file!)));
+      expect(found, `${doc}: ${file}`).toBe(true);
+    }
   });
 });
