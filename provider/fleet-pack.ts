@@ -6,8 +6,7 @@
  * state always says which server it is.
  */
 import { isDeepStrictEqual } from "node:util";
-
-type Props = Record<string, unknown>;
+import { isRecord, type Props } from "./shared/inputs.js";
 
 /** What a fleet's inputs may share: a server's settings. */
 export const SHARED_SETTINGS = [
@@ -42,7 +41,7 @@ export interface Packed {
  */
 export function pack(servers: Record<string, Props>, fields: readonly string[]): Packed {
   // A server that is not an object yet (a preview's unknown) is passed through as it is.
-  const all = Object.values(servers).filter(isObject);
+  const all = Object.values(servers).filter(isRecord);
   const common: Props = {};
   if (all.length < 2) return { common, servers };
   const shared = (get: (s: Props) => unknown) => {
@@ -53,7 +52,7 @@ export function pack(servers: Record<string, Props>, fields: readonly string[]):
     if (field === "configuration") continue;
     if (shared((s) => s[field])) common[field] = all[0]![field];
   }
-  if (fields.includes("configuration") && all.every((s) => isObject(s.configuration))) {
+  if (fields.includes("configuration") && all.every((s) => isRecord(s.configuration))) {
     const configuration: Props = {};
     for (const key of Object.keys(all[0]!.configuration as Props)) {
       if (shared((s) => (s.configuration as Props)[key])) configuration[key] = (all[0]!.configuration as Props)[key];
@@ -62,13 +61,13 @@ export function pack(servers: Record<string, Props>, fields: readonly string[]):
   }
   const out: Record<string, Props> = {};
   for (const [key, server] of Object.entries(servers)) {
-    if (!isObject(server)) {
+    if (!isRecord(server)) {
       out[key] = server;
       continue;
     }
     const own: Props = {};
     for (const [field, value] of Object.entries(server)) {
-      if (field === "configuration" && isObject(common.configuration)) {
+      if (field === "configuration" && isRecord(common.configuration)) {
         const rest = Object.fromEntries(Object.entries(value as Props).filter(([k]) => !(k in (common.configuration as Props))));
         if (Object.keys(rest).length > 0) own.configuration = rest;
       } else if (!(field in common)) own[field] = value;
@@ -80,10 +79,10 @@ export function pack(servers: Record<string, Props>, fields: readonly string[]):
 
 /** One server whole again: the common settings under its own, configurations merged key by key. */
 export function unpack(common: unknown, server: Props): Props {
-  if (!isObject(common) || Object.keys(common).length === 0) return server;
+  if (!isRecord(common) || Object.keys(common).length === 0) return server;
   const whole: Props = { ...common, ...server };
-  if (isObject(common.configuration)) {
-    whole.configuration = { ...common.configuration, ...(isObject(server.configuration) ? server.configuration : {}) };
+  if (isRecord(common.configuration)) {
+    whole.configuration = { ...common.configuration, ...(isRecord(server.configuration) ? server.configuration : {}) };
   }
   return whole;
 }
@@ -91,13 +90,9 @@ export function unpack(common: unknown, server: Props): Props {
 /** Every server of a packed map, whole. */
 export function unpackAll(common: unknown, servers: unknown): Record<string, Props> {
   const out: Record<string, Props> = {};
-  if (!isObject(servers)) return out;
-  for (const [key, server] of Object.entries(servers)) out[key] = isObject(server) ? unpack(common, server) : (server as Props);
+  if (!isRecord(servers)) return out;
+  for (const [key, server] of Object.entries(servers)) out[key] = isRecord(server) ? unpack(common, server) : (server as Props);
   return out;
-}
-
-function isObject(value: unknown): value is Props {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** JSON-like: primitives, arrays and plain objects of them (no class instance such as an Output). */

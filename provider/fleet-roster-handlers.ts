@@ -15,11 +15,11 @@ import { connect, log, PROGRESS_EVERY_MS } from "./core/context.js";
 import { plannedPartChange } from "./core/planned-fates.js";
 import { describeStoppedFleet, describeStoppedMember, isStopped } from "./core/stopped.js";
 import { settledBy, type WaitOutcome, type Watcher } from "./core/watcher.js";
-import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
+import { type CheckFailure, checkFailures } from "./shared/check-failures.js";
+import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "./shared/inputs.js";
+import { containsUnknown, UNKNOWN } from "./shared/unknown.js";
 
 export { configure } from "./core/context.js";
-
-type Props = Record<string, unknown>;
 
 const RosterInputs = z.strictObject({
   /** The fleet's name, for progress lines. */
@@ -58,18 +58,13 @@ export interface RosterServer {
 }
 
 export async function check(_olds: Props, news: Props) {
-  const failures: { property: string; reason: string }[] = [];
+  const failures: CheckFailure[] = [];
   if (!containsUnknown(news.servers)) {
     // The deadline is known once the fleet's servers are: not in a preview that creates them.
     const { __provider: _, ...rest } = news;
     if (rest.waitUntil === UNKNOWN) delete rest.waitUntil;
     const parsed = RosterInputs.safeParse(rest);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const path = issue.path.map(String).join(".");
-        failures.push({ property: String(issue.path[0] ?? "(inputs)"), reason: `${path || "(inputs)"} ${issue.message}` });
-      }
-    }
+    if (!parsed.success) failures.push(...checkFailures(parsed.error.issues, { type: "FleetRoster" }));
   }
   return { inputs: news, failures };
 }

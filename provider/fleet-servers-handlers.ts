@@ -16,16 +16,19 @@
  * every server that exists, and the next `pulumi up` finishes the rest.
  */
 import { randomBytes } from "node:crypto";
+import { UNRESOLVED_ID_PREFIX } from "../sdk/internal/index.js";
 import { connect, log, PROGRESS_EVERY_MS } from "./core/context.js";
 import { planPart, planServer } from "./core/planned-fates.js";
 import { describeStoppedFleet, describeStoppedMember, isStopped } from "./core/stopped.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import * as server from "./handlers.js";
-import { checkInputs, containsUnknown, type DroppedKey, declaredConfigurationOf, diffInputs, STACK_INPUT, UNKNOWN } from "./inputs.js";
+import { checkInputs, type DroppedKey, declaredConfigurationOf, diffInputs } from "./inputs.js";
+import type { CheckFailure } from "./shared/check-failures.js";
+import { isRecord, type Props, STACK_INPUT } from "./shared/inputs.js";
+import { Limiter } from "./shared/limiter.js";
+import { containsUnknown, UNKNOWN } from "./shared/unknown.js";
 
 export { configure } from "./core/context.js";
-
-type Props = Record<string, unknown>;
 
 /** Server steps in flight at once in the provider host, every fleet part's together: the SDK's connection pool per origin. */
 export const IN_FLIGHT = 32;
@@ -66,7 +69,7 @@ function labelOf(fleet: unknown): string {
 
 export async function check(packedOlds: Props, packedNews: Props) {
   const [olds, news] = [whole(packedOlds), whole(packedNews)];
-  const failures: { property: string; reason: string }[] = [];
+  const failures: CheckFailure[] = [];
   const inputs: Props = { ...news };
   for (const key of Object.keys(news)) {
     if (!HIDDEN_INPUTS.includes(key) && !FLEET_INPUTS.includes(key))
@@ -159,7 +162,7 @@ function plan(olds: Props, news: Props): Plan {
       continue;
     }
     const id = typeof old.id === "string" ? old.id : "";
-    if (id.startsWith(server.UNRESOLVED_PREFIX)) {
+    if (id.startsWith(UNRESOLVED_ID_PREFIX)) {
       result.replace.set(key, ["status"]);
       continue;
     }
@@ -285,7 +288,7 @@ export async function read(id: string, packed: Props) {
   const servers: Record<string, Props> = {};
   const passwords: Record<string, Props> = {};
   const inputs: Record<string, Props> = {};
-  const ids = [...previous.values()].map((kept) => kept.id).filter((serverId) => !serverId.startsWith(server.UNRESOLVED_PREFIX));
+  const ids = [...previous.values()].map((kept) => kept.id).filter((serverId) => !serverId.startsWith(UNRESOLVED_ID_PREFIX));
   // A server the batch could not read is read on its own below.
   const seen = ids.length > 0 ? await connect().watcher.readAll(ids) : new Map();
   const outcomes = await eachServer([...previous.keys()], async (key): Promise<Outcome> => {
@@ -394,7 +397,7 @@ async function updateServer(props: Props, fleet: Fleet, key: string, old: { id: 
 /** A fixed name is freed first (delete, then create); an auto-named server's replacement is made first. */
 async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id: string; outs: Props }): Promise<Outcome> {
   const fixedName = fleet.servers[key]!.autoNamePrefix === undefined;
-  if (fixedName || old.id.startsWith(server.UNRESOLVED_PREFIX)) {
+  if (fixedName || old.id.startsWith(UNRESOLVED_ID_PREFIX)) {
     const deleted = await deleteServer(old);
     if (deleted.kind === "failed") return { ...deleted, kept: old };
     return createServer(props, fleet, key);
@@ -557,32 +560,9 @@ async function eachServer(
 }
 
 /**
- * At most `limit` tasks at once, first come first served. One queue serves every fleet part of
- * the provider host: the part whose operation started first gets its servers' requests sent
- * first and returns first, so its ids reach the program (which watches them) before the next
- * part's, instead of every part finishing together at the end of a rate-limited run.
+ * One queue for every fleet part of the provider host, first come first served: the part whose
+ * operation started first gets its servers' requests sent first and returns first, so its ids
+ * reach the program (which watches them) before the next part's, instead of every part
+ * finishing together at the end of a rate-limited run.
  */
-export class Turns {
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
-  constructor(readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#running++;
-    try {
-      return await task();
-    } finally {
-      // The slot passes straight to the next in line (the count stays), or is freed.
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#running--;
-    }
-  }
-}
-
-const turns = new Turns(IN_FLIGHT);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+const turns = new Limiter(IN_FLIGHT);

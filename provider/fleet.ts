@@ -4,7 +4,9 @@ import { type Address, createdThisRun, settledValue, whenRunning } from "./fleet
 import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
 import { GAME_SERVER_ARGS, type GameServerArgs, programStack, type Region } from "./game-server.js";
-import { type CheckFailure, checkInputs, DEFAULT_READY_TIMEOUT_SECONDS } from "./inputs.js";
+import { checkInputs } from "./inputs.js";
+import type { CheckFailure } from "./shared/check-failures.js";
+import { DEFAULT_READY_TIMEOUT_SECONDS, isRecord } from "./shared/inputs.js";
 
 import rosterProvider = require("./fleet-roster-provider.js");
 import fleetProvider = require("./fleet-servers-provider.js");
@@ -381,17 +383,17 @@ function resolve<G extends string>(
 ): { definitions: Record<string, GameServerArgs>; spread: Set<string> } {
   const problems: string[] = [];
   const fail = () => new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${problems.join("\n  - ")}`);
-  if (!isObject(args)) {
+  if (!isRecord(args)) {
     problems.push("the fleet's arguments must be an object with `defaults` and `servers` or `count`");
     throw fail();
   }
   problems.push(...unknownKeys("the fleet", args, FLEET_ARGS));
-  const defaults: FleetServerSettings = isObject(args.defaults) ? args.defaults : {};
-  if (args.defaults !== undefined && !isObject(args.defaults)) problems.push("defaults must be an object of server settings");
+  const defaults: FleetServerSettings = isRecord(args.defaults) ? args.defaults : {};
+  if (args.defaults !== undefined && !isRecord(args.defaults)) problems.push("defaults must be an object of server settings");
   problems.push(...unknownKeys("defaults", defaults, SERVER_SETTINGS));
   if ("name" in defaults) problems.push("defaults cannot set a name: names are per server (`servers.<key>.name`)");
-  const servers: Record<string, FleetServer> = isObject(args.servers) ? (args.servers as Record<string, FleetServer>) : {};
-  if (args.servers !== undefined && !isObject(args.servers)) problems.push("servers must be an object of servers by key");
+  const servers: Record<string, FleetServer> = isRecord(args.servers) ? (args.servers as Record<string, FleetServer>) : {};
+  if (args.servers !== undefined && !isRecord(args.servers)) problems.push("servers must be an object of servers by key");
 
   // Limits first: nothing is built for a count that will be refused.
   const count = args.count ?? 0;
@@ -468,7 +470,7 @@ function resolve<G extends string>(
 function dealer(regions: readonly string[], entries: readonly [string, FleetServer][]): () => string {
   const used = new Map<string, number>(regions.map((r) => [r, 0]));
   for (const [, server] of entries) {
-    const pin = isObject(server) ? server.region : undefined;
+    const pin = isRecord(server) ? server.region : undefined;
     if (typeof pin === "string" && used.has(pin)) used.set(pin, used.get(pin)! + 1);
   }
   return () => {
@@ -508,10 +510,6 @@ const FLEET_ARGS = ["defaults", "servers", "count", "nameTemplate", "regions"];
 const SERVER_SETTINGS = GAME_SERVER_ARGS.filter((k) => k !== "name" && k !== "adoptServerId");
 /** The settings merged whole (the server's value over the default's); the rest merge specially. */
 const PLAIN_SETTINGS = SERVER_SETTINGS.filter((k) => k !== "gameType" && k !== "region" && k !== "configuration");
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** One problem per key of `value` that is not in `known`, naming where it is. */
 function unknownKeys(where: string, value: object, known: readonly string[]): string[] {

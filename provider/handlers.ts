@@ -14,7 +14,8 @@ import {
   systemClock,
   type UpdateGameServerRequest,
 } from "../sdk/index.js";
-import { IN_PROGRESS_STATUSES } from "../sdk/schemas/index.js";
+import { UNRESOLVED_ID_PREFIX } from "../sdk/internal/index.js";
+import { FAILED_STATUSES, IN_PROGRESS_STATUSES } from "../sdk/schemas/index.js";
 import { callOptions, connect, log, settings } from "./core/context.js";
 import { type CreateIntent, intentOf, liveServersNamed, serversFrom } from "./core/fingerprint.js";
 import { Journal } from "./core/journal.js";
@@ -31,21 +32,9 @@ import {
   type ProviderInputs,
   type ProviderOutputs,
   parseInputs,
-  STACK_INPUT,
   toOutputs,
 } from "./inputs.js";
-
-/** Statuses of a server that failed to come up: waiting is pointless, replacing is the cure. */
-const FAILED_STATUSES: readonly string[] = ["failed", "error"];
-
-/**
- * The id a resource gets in state when its create's outcome stayed unknown (the POST got no
- * answer and looking the server up failed too). Never sent to the API: the next `pulumi up`
- * replaces it (delete-before-create), and delete looks for the server the POST may have made.
- */
-export const UNRESOLVED_PREFIX = "unresolved-create:";
-
-type Props = Record<string, unknown>;
+import { LATE_WRITE_MS, type Props, STACK_INPUT } from "./shared/inputs.js";
 
 export { configure } from "./core/context.js";
 
@@ -85,7 +74,7 @@ export async function diff(id: string, olds: Props, news: Props) {
   else if (isStopped(olds) && !changes) log(labelOf(olds.name, id), describeStoppedServer(olds, "state"));
   // A create whose outcome stayed unknown is settled by replacing it: delete looks for the
   // server its POST may have made, then create starts afresh.
-  if (id.startsWith(UNRESOLVED_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
+  if (id.startsWith(UNRESOLVED_ID_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
   planServer(id, replaces.length > 0 ? "replaced" : "kept");
   // Pulumi's convention: a server whose name the program fixed is replaced delete-before-create,
   // as old and new cannot both carry the name. Auto-named ones keep create-before-delete.
@@ -95,9 +84,6 @@ export async function diff(id: string, olds: Props, news: Props) {
 // ---- create ------------------------------------------------------------------------------
 
 const journal = new Journal();
-
-/** How long after its POST an interrupted create's server may still appear. */
-const LANDING_MS = 5_000;
 
 /** How a fleet calls a server's step: it reports the routine outcome itself, once for all its servers. */
 export interface StepOptions {
@@ -274,7 +260,7 @@ async function createExactlyOnce(
       if (!found && !committed && sent === 1) {
         // A write may land after the client gave up on it: give it as long again as the request
         // had (at most 5 s), and look once more before sending again.
-        await systemClock.sleep(Math.min(settings().requestTimeoutMs ?? 5_000, 5_000));
+        await systemClock.sleep(Math.min(settings().requestTimeoutMs ?? LATE_WRITE_MS, LATE_WRITE_MS));
         found = await findMade(client, intent, inputs, raw, label, error as Error);
       }
       if (found) {
@@ -365,7 +351,7 @@ async function resumeInterrupted(
   let found = await lookUp();
   // The POST may still be landing: the API can apply a write after its sender died. Give it
   // 5 s from when it was sent (a run that follows a kill at once), then look once more.
-  const landingFor = earlier.sentAt + LANDING_MS - Date.now();
+  const landingFor = earlier.sentAt + LATE_WRITE_MS - Date.now();
   if (found.length === 0 && entry.answeredId === undefined && landingFor > 0) {
     await systemClock.sleep(landingFor);
     found = await lookUp();
@@ -395,7 +381,7 @@ async function resumeInterrupted(
 
 /** The server a create of this stack answered with, while it lives (its id is proof enough). */
 async function answeredServer(client: GameServersClient, id: string, inputs: ProviderInputs): Promise<GameServer[]> {
-  if (id.startsWith(UNRESOLVED_PREFIX)) return [];
+  if (id.startsWith(UNRESOLVED_ID_PREFIX)) return [];
   try {
     const server = await client.gameServers.get(id, callOptions(inputs));
     return server.deletedAt === null ? [server] : [];
@@ -438,7 +424,7 @@ function unresolvedCreate(
     `A server named "${intent.name}" (${intent.gameType}, ${intent.region}) may exist. It stays in the stack as unresolved: ` +
     "the next `pulumi up` looks for it and removes it before creating the server again, and `pulumi destroy` removes it if it exists.";
   return Object.assign(new Error(message), {
-    id: `${UNRESOLVED_PREFIX}${randomBytes(6).toString("hex")}`,
+    id: `${UNRESOLVED_ID_PREFIX}${randomBytes(6).toString("hex")}`,
     properties: { ...unresolvedOutputs(inputs), createIntent: intent, __provider: raw.__provider },
     reasons: [message],
   });
@@ -568,7 +554,7 @@ async function settle(
 export async function read(id: string, props: Props, how: StepOptions = {}) {
   const { client } = connect();
   // Nothing to read until the next up settles it; refresh keeps it as it is.
-  if (id.startsWith(UNRESOLVED_PREFIX)) return { id, props };
+  if (id.startsWith(UNRESOLVED_ID_PREFIX)) return { id, props };
   settleCreate(id, props);
   if (how.seen === "gone") return goneFromState(props, id, "not found (404)");
   let server: GameServer;
@@ -606,7 +592,7 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
   if (updates.includes("autoStop")) patch.autoStop = inputs.autoStop ?? false;
   if (updates.includes("autostopMinutes") && inputs.autostopMinutes !== undefined) patch.autostopMinutes = inputs.autostopMinutes;
   const label = labelOf(inputs.name, id);
-  if (id.startsWith(UNRESOLVED_PREFIX))
+  if (id.startsWith(UNRESOLVED_ID_PREFIX))
     throw new Error(`${label}: an unresolved create is replaced, never updated; run \`pulumi up\` again`);
   const changed = Object.keys(patch);
   const options = callOptions(inputs);
@@ -639,7 +625,7 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
 
 export async function del(id: string, props: Props, how: StepOptions = {}): Promise<void> {
   const { client } = connect();
-  if (id.startsWith(UNRESOLVED_PREFIX)) await deleteUnresolved(client, props);
+  if (id.startsWith(UNRESOLVED_ID_PREFIX)) await deleteUnresolved(client, props);
   else {
     try {
       await client.gameServers.delete(id, callOptions(parseInputs(props)));

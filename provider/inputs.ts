@@ -1,16 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { issuesToFields } from "../sdk/errors.js";
 import { schemas } from "../sdk/index.js";
+import { issuesToFields } from "../sdk/internal/index.js";
 import { CS2_CONFIGURATION_DEFAULTS, CS2_SECRET_KEYS, FAILED_STATUSES, type GameServer } from "../sdk/schemas/index.js";
 import { STOPPED } from "./core/stopped.js";
-
-/** What the engine sends for a value it does not know yet (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** The ready deadline when none is given: ten minutes from the create (or resumed update). */
-export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
+import { type CheckFailure, checkFailures } from "./shared/check-failures.js";
+import { DEFAULT_READY_TIMEOUT_SECONDS, STACK_INPUT } from "./shared/inputs.js";
+import { containsUnknown, UNKNOWN } from "./shared/unknown.js";
 
 /** Inputs as the provider holds them after check(). */
 export interface ProviderInputs {
@@ -34,16 +31,8 @@ export interface ProviderInputs {
   stack?: string;
 }
 
-/** The hidden input that names the program's stack (see {@link ProviderInputs.stack}). */
-export const STACK_INPUT = "__stack";
-
 /** Outputs as the provider writes them to state: everything a later call needs, no undefined. */
 export type ProviderOutputs = ReturnType<typeof toOutputs>;
-
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
 
 const Settings = z.strictObject({
   name: schemas.ServerName.optional(),
@@ -64,14 +53,6 @@ const Settings = z.strictObject({
 /** The inputs a program may give (autoNamePrefix is set by the GameServer class itself). */
 export const INPUT_NAMES = Object.keys(Settings.shape).filter((k) => k !== "autoNamePrefix");
 
-/** Does this value, or anything inside it, hold an unknown? */
-export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
-  return false;
-}
-
 /**
  * Validates new inputs and fills what check() owns: the auto-name (stable across updates: the
  * old one is kept while the prefix is unchanged) and the wait defaults. Unknown values (preview)
@@ -90,19 +71,7 @@ export function checkInputs(
     Object.entries(news).filter(([k, v]) => v !== UNKNOWN && k !== "__provider" && k !== STACK_INPUT && v !== undefined),
   );
   const settings = Settings.partial().safeParse(known);
-  if (!settings.success) {
-    for (const issue of settings.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          const property = key === "" ? '""' : key;
-          failures.push({ property, reason: `${property} is not an input of GameServer (inputs: ${INPUT_NAMES.join(", ")})` });
-        }
-        continue;
-      }
-      const property = String(issue.path[0] ?? "");
-      failures.push({ property: property || "(inputs)", reason: `${issuesToFields([issue])[0]!.path} ${issue.message}` });
-    }
-  }
+  if (!settings.success) failures.push(...checkFailures(settings.error.issues, { type: "GameServer", inputs: INPUT_NAMES }));
   for (const key of ["gameType", "region", "configuration"] as const) {
     if (news[key] === undefined || news[key] === null) failures.push({ property: key, reason: `${key} is required` });
   }

@@ -10,11 +10,11 @@ import { z } from "zod";
 import { AmbiguousRequestError, NotFoundError, schemas } from "../sdk/index.js";
 import { callOptions, connect, log } from "./core/context.js";
 import { plannedFate } from "./core/planned-fates.js";
-import { containsUnknown, DEFAULT_READY_TIMEOUT_SECONDS, UNKNOWN } from "./inputs.js";
+import { type CheckFailure, checkFailures } from "./shared/check-failures.js";
+import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "./shared/inputs.js";
+import { containsUnknown, UNKNOWN } from "./shared/unknown.js";
 
 export { configure } from "./core/context.js";
-
-type Props = Record<string, unknown>;
 
 const Command = schemas.ConsoleCommandRequest.shape.command;
 const CommandInputs = z.strictObject({
@@ -36,17 +36,7 @@ export async function check(_olds: Props, news: Props) {
   const { __provider: _, ...inputs } = news;
   const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => !containsUnknown(v) && v !== undefined));
   const parsed = CommandInputs.partial().safeParse(known);
-  const failures: { property: string; reason: string }[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) failures.push({ property: key, reason: `${key} is not an input of ServerCommand` });
-        continue;
-      }
-      const path = issue.path.map(String).join(".");
-      failures.push({ property: String(issue.path[0] ?? "(inputs)"), reason: `${path} ${issue.message}` });
-    }
-  }
+  const failures: CheckFailure[] = parsed.success ? [] : checkFailures(parsed.error.issues, { type: "ServerCommand" });
   for (const key of ["serverId", "commands"] as const) {
     if (news[key] === undefined || news[key] === null) failures.push({ property: key, reason: `${key} is required` });
   }

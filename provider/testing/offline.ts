@@ -4,8 +4,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServersClient, NotFoundError } from "../../sdk/index.js";
+import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
 import { stopWatching } from "../fleet-addresses.js";
 import { unpackAll } from "../fleet-pack.js";
+import { Limiter } from "../shared/limiter.js";
 import { HostError, ProviderHost } from "./provider-host.js";
 
 /** Prefix of every dynamic resource's type token; ours are forwarded to the provider host. */
@@ -16,11 +18,6 @@ const SECRET_OUTPUTS = ["rconPassword", "serverPassword", "passwords"];
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /** How far the API's `createdAt` may be behind our clock when the sweep matches an interrupted create's server. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-/**
- * handlers.ts's UNRESOLVED_PREFIX: the id of a create whose outcome stayed unknown, never an API id.
- * Not imported: loading the provider's implementation into the program's process would read its settings here.
- */
-const UNRESOLVED_PREFIX = "unresolved-create:";
 /** Each run imports the program afresh (ES modules are cached by URL). */
 let runs = 0;
 // biome-ignore lint/suspicious/noExplicitAny: @pulumi/pulumi's rpc helpers are untyped internals
@@ -174,7 +171,7 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   // The host starts while the program is built, as the engine starts its provider plugin while
   // the language host runs the program; the first operation waits for it (and for configure).
   const host = ProviderHost.launch(cwd);
-  const live = new LiveRun(host, options, new Slots(parallel));
+  const live = new LiveRun(host, options, new Limiter(parallel));
   const { resources } = live;
   let firstFailure: Error | undefined;
   let failRun: (error: Error) => void = () => undefined;
@@ -330,7 +327,7 @@ class LiveRun {
   constructor(
     readonly host: ProviderHost,
     readonly options: OfflineOptions,
-    readonly slots: Slots,
+    readonly slots: Limiter,
   ) {}
 
   /** Hands complete lines of the host's output to `log`, each once. */
@@ -366,7 +363,7 @@ class LiveRun {
         );
       }
       throw new Error(
-        id.startsWith(UNRESOLVED_PREFIX)
+        id.startsWith(UNRESOLVED_ID_PREFIX)
           ? `${said} Offline there is no stack to keep it in: the run looked for the server that create may have made, and deleted it if it existed.`
           : `${said} Offline there is no stack to keep it in: the run deleted it (${id}).`,
       );
@@ -429,7 +426,7 @@ class LiveRun {
     };
     try {
       for (const r of leftovers) {
-        if (r.id!.startsWith(UNRESOLVED_PREFIX))
+        if (r.id!.startsWith(UNRESOLVED_ID_PREFIX))
           problems.push(`${r.name}: its create's outcome stayed unknown, and the provider could not remove it`);
         else await remove(r.id!, r.name, "the provider's delete had failed or the create returned during cleanup");
       }
@@ -470,37 +467,6 @@ function inFlightCreates(inputs: Record<string, unknown>): InFlightCreate[] {
   if (typeof inputs.fleet === "string")
     return Object.values(unpackAll(inputs.common, inputs.servers)).flatMap((s) => (s && typeof s === "object" ? one(s) : []));
   return one(inputs);
-}
-
-/** Counting semaphore: the engine's `--parallel`. Closing it releases every waiter with `false`. */
-class Slots {
-  #free: number;
-  #waiters: ((ok: boolean) => void)[] = [];
-  #closed = false;
-
-  constructor(limit: number) {
-    this.#free = limit;
-  }
-
-  acquire(): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiters.shift();
-    if (next) next(true);
-    else this.#free++;
-  }
-
-  close(): void {
-    this.#closed = true;
-    for (const w of this.#waiters.splice(0)) w(false);
-  }
 }
 
 // ---- runs that are live: signals and exit ------------------------------------------------

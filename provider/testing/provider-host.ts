@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type * as grpcTypes from "@grpc/grpc-js";
+import { GAME_SERVER_TYPE, UNKNOWN } from "../../sdk/internal/index.js";
 
 /**
  * Pulumi's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`), started as the
@@ -23,12 +24,12 @@ const services: any = pulumiRequire("./proto/provider_grpc_pb");
 // biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
 const statusProto: any = pulumiRequire("./proto/status_pb");
 
-/** The value the engine sends for an unknown (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-export const TYPE = "pulumi-nodejs:dynamic/gameservers:GameServer";
+/** The value the engine sends for an unknown (preview): give it as an input to check or diff as a preview would. */
+export { UNKNOWN };
 
+/** The URN a GameServer named `name` has in stack `stack` of project `project`, as the engine sends it with every call. */
 export function urnOf(name: string, project = "test", stack = "dev"): string {
-  return `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
+  return `urn:pulumi:${stack}::${project}::${GAME_SERVER_TYPE}::${name}`;
 }
 
 export interface InitFailure {

@@ -8,7 +8,7 @@ import type { EmulatorFixture } from "./emulator.js";
 
 // The host client ships in the package (`pulumi-gameservers/testing`); tests use the built one,
 // loaded by node itself, exactly as users' test suites load it.
-export { HostError, type InitFailure, ProviderHost, TYPE, UNKNOWN, urnOf } from "pulumi-gameservers/testing";
+export { HostError, type InitFailure, ProviderHost, UNKNOWN, urnOf } from "pulumi-gameservers/testing";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
