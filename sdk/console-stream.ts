@@ -1,6 +1,7 @@
 import { type Dispatcher, WebSocket } from "undici";
-import { APIConnectionError, APIUserAbortError, formatPath, GameServersError, isTransientError } from "./errors.js";
-import { backoffDelay } from "./retry.js";
+import type { Clock } from "./core/clock.js";
+import { APIConnectionError, APIUserAbortError, formatPath, GameServersError, isTransientError } from "./core/errors.js";
+import { backoffDelay } from "./internal/retry.js";
 import {
   CLIENT_EVENTS,
   CONSOLE_CLOSE_CODES,
@@ -10,7 +11,6 @@ import {
   SEND_COMMAND_PERMISSION,
   SERVER_EVENTS,
 } from "./schemas/console.js";
-import type { Clock } from "./transport.js";
 
 /** Options of `client.console.connect`. */
 export interface ConsoleConnectOptions {

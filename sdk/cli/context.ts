@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { GameServersClient } from "../client.js";
-import { GameServersError } from "../errors.js";
+import { GameServersClient } from "../core/client.js";
+import { GameServersError } from "../core/errors.js";
 import type { GameServer } from "../schemas/index.js";
 import { UsageError } from "./args.js";
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { RequestValidationError } from "../errors.js";
+import { RequestValidationError } from "../core/errors.js";
+import { packageVersion } from "../internal/version.js";
 import { EXIT, InterruptedError, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { consoleCommand } from "./commands/console.js";
@@ -41,7 +40,7 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
       return name === undefined ? EXIT.usage : EXIT.ok;
     }
     if (name === "--version") {
-      ctx.print(version());
+      ctx.print(packageVersion());
       return EXIT.ok;
     }
     const command = COMMANDS.find((c) => c.name === name);
@@ -57,15 +56,6 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
     }
     ctx.warn(`gameservers: ${message}`);
     return EXIT.failure;
-  }
-}
-
-function version(): string {
-  try {
-    // dist/sdk/cli/main.js -> package.json
-    return (JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
   }
 }
 

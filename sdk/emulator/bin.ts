@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { isLoopbackHost } from "../url.js";
+import { isLoopbackHost } from "../internal/url.js";
 import { startEmulator } from "./index.js";
 
 const USAGE = `Usage: gameservers-emulator [--port 8787] [--host 127.0.0.1] [--api-key KEY]

@@ -2,8 +2,7 @@
  * What the provider takes from the SDK beyond its public API. Not a package entry point: nothing
  * outside this package can import it.
  */
-export { issuesToFields, isTransientError } from "../errors.js";
-export { parseRetryAfter } from "../retry.js";
+export { issuesToFields, isTransientError } from "../core/errors.js";
 export {
   FLEET_ROSTER_TYPE,
   FLEET_SERVERS_TYPE,
@@ -12,3 +11,4 @@ export {
   UNKNOWN,
   UNRESOLVED_ID_PREFIX,
 } from "./pulumi.js";
+export { parseRetryAfter } from "./retry.js";

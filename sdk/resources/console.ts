@@ -1,8 +1,8 @@
 import { type ConsoleConnectOptions, type ConsoleStream, LiveConsoleStream } from "../console-stream.js";
-import { GameServersError } from "../errors.js";
+import { GameServersError } from "../core/errors.js";
+import { path, type RequestOptions, type Transport } from "../core/transport.js";
+import { isLoopbackHost } from "../internal/url.js";
 import { ConsoleBootstrapResponse, ConsoleCommandRequest, ConsoleCommandResponse, LatestLogResponse } from "../schemas/index.js";
-import { path, type RequestOptions, type Transport } from "../transport.js";
-import { isLoopbackHost } from "../url.js";
 import { serverId, validate } from "./game-servers.js";
 
 /** Bootstrap data for a console websocket. The token is short-lived: refresh it when told. */

@@ -1,6 +1,7 @@
 import type { z } from "zod";
-import { APIUserAbortError, isTransientError, RequestValidationError, ServerFailedError, WaitTimeoutError } from "../errors.js";
-import { PagePromise } from "../pagination.js";
+import { APIUserAbortError, isTransientError, RequestValidationError, ServerFailedError, WaitTimeoutError } from "../core/errors.js";
+import { PagePromise } from "../core/pagination.js";
+import { path, type RequestOptions, type Transport } from "../core/transport.js";
 import {
   type CreateGameServerRequest,
   createRequestSchema,
@@ -15,7 +16,6 @@ import {
   TERMINAL_STATUSES,
   UpdateGameServerRequest,
 } from "../schemas/index.js";
-import { path, type RequestOptions, type Transport } from "../transport.js";
 
 /** Progress of a wait, reported after every poll. */
 export interface WaitProgress {

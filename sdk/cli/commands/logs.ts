@@ -1,4 +1,4 @@
-import type { GameServersClient } from "../../client.js";
+import type { GameServersClient } from "../../core/client.js";
 import {
   COMMON_HELP,
   COMMON_OPTIONS,

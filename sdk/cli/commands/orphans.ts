@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { NotFoundError } from "../../errors.js";
+import { NotFoundError } from "../../core/errors.js";
 import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { type Context, listAll, makeClient } from "../context.js";

@@ -1,4 +1,4 @@
-import { AmbiguousRequestError } from "../../errors.js";
+import { AmbiguousRequestError } from "../../core/errors.js";
 import { ConsoleCommandRequest, ServerId } from "../../schemas/index.js";
 import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
 import type { Command } from "../command.js";

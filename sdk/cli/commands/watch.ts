@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { isTransientError } from "../../errors.js";
+import { isTransientError } from "../../core/errors.js";
 import type { GameServer } from "../../schemas/index.js";
 import { COMMON_HELP, COMMON_OPTIONS, EXIT, JSON_OPTION, parse, parseDuration, parseInteger, UsageError } from "../args.js";
 import type { Command } from "../command.js";

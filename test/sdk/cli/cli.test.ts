@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
@@ -364,6 +364,13 @@ describe.concurrent("gameservers: arguments, credentials and exit codes", () => 
       );
       expect([code, out], command.name).toEqual([0, expect.stringMatching(new RegExp(`^Usage: (.* \\| )?gameservers ${command.name}`))]);
     }
+  });
+
+  it("--version prints the version of package.json, as a process and in this process", async () => {
+    const t = await tenant();
+    const { version } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(await t.cli(["--version"], { env: {} })).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    expect(await t.run(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
   });
 });
 

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuthenticationError, GameServersClient, InvalidResponseError } from "../../../sdk/index.js";
@@ -16,6 +18,21 @@ describe("client options and secrets", () => {
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
+
+  it("names this package's version and Node.js's in the user agent", async () => {
+    let userAgent: string | undefined;
+    server = createServer((req, res) => {
+      userAgent = req.headers["user-agent"];
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: "srv_1", status: "running", updatedAt: "2026-11-23T00:00:00Z" }));
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const client = new GameServersClient({ apiKey: "k", baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    await client.gameServers.getStatus("srv_1");
+    await client.close();
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "../../../package.json"), "utf8")) as { version: string };
+    expect(userAgent).toBe(`pulumi-gameservers-sdk/${version} node/${process.versions.node}`);
+  });
 
   it("names the field of a response that breaks its schema", async () => {
     const url = await serve({ page: 1, pageSize: 20, total: "many", items: [] });

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MINIMUM_NODE_VERSION } from "../../../sdk/node-version.js";
+import { MINIMUM_NODE_VERSION } from "../../../sdk/internal/node-version.js";
 import { ROOT } from "../../helpers/provider-host.js";
 
 const MESSAGE = /^\w*Error.*: pulumi-gameservers needs Node\.js 22\.19\.0 or newer; this is Node\.js 20\.\d+\.\d+ /m;

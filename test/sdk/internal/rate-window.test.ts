@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateWindow } from "../../../sdk/rate-window.js";
+import { RateWindow } from "../../../sdk/internal/rate-window.js";
 
 describe("RateWindow: pacing from the API's rate-limit headers", () => {
   const headers = (limit: number, remaining: number, resetMs: number) => ({

@@ -8,7 +8,7 @@ import {
   retryDecision,
   shouldRetryStatus,
   wasNeverSent,
-} from "../../../sdk/retry.js";
+} from "../../../sdk/internal/retry.js";
 
 describe("retry policy", () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { GameServer, ListGameServersResponse } from "./schemas/index.js";
+import type { GameServer, ListGameServersResponse } from "../schemas/index.js";
 
 /**
  * What `gameServers.list()` returns: await it for one page, or iterate it with `for await` for

@@ -1,5 +1,10 @@
 import { Agent, type Dispatcher } from "undici";
 import type { z } from "zod";
+import { Admission } from "../internal/admission.js";
+import type { RateLimitRoom } from "../internal/rate-window.js";
+import { connectionRetryDecision, isIdempotent, MAX_RATE_LIMIT_WAIT_MS, retryDecision, wasNeverSent } from "../internal/retry.js";
+import { packageVersion } from "../internal/version.js";
+import { type Clock, sleepOrAbort } from "./clock.js";
 import {
   AmbiguousRequestError,
   APIConnectionError,
@@ -10,8 +15,6 @@ import {
   makeAPIError,
   type ResponseHeaders,
 } from "./errors.js";
-import { type RateLimitRoom, RateWindow } from "./rate-window.js";
-import { connectionRetryDecision, isIdempotent, MAX_RATE_LIMIT_WAIT_MS, retryDecision, wasNeverSent } from "./retry.js";
 
 /** Per-call options; each overrides the client's setting for this call only. */
 export interface RequestOptions {
@@ -37,31 +40,6 @@ export interface RequestOptions {
    */
   bulk?: boolean;
 }
-
-/** Time, injectable so waits and retries test fast without global fake timers. */
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  /** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};
 
 /** Which of the two documented hosts a route lives on. */
 export type ApiBase = "api" | "console";
@@ -97,30 +75,14 @@ export function path(strings: TemplateStringsArray, ...params: string[]): string
   return strings.reduce((out, s, i) => out + s + (i < params.length ? encodeURIComponent(params[i] as string) : ""), "");
 }
 
-const USER_AGENT = `pulumi-gameservers-sdk/0.1.0 node/${process.versions.node}`;
-
 /** The request loop: auth, timeouts, retries, error mapping and response validation. */
 export class Transport {
   readonly #apiKey: string;
   readonly #config: Omit<TransportConfig, "apiKey">;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  /**
-   * Epoch ms before which no request is sent: set by a 429's Retry-After, shared by every call
-   * of this client, so a provider's hundreds of requests back off together instead of each
-   * spending its own retries inside the same rate-limit window.
-   */
-  #pausedUntil = 0;
-  /** The API's rate-limit window as its responses describe it: requests beyond it wait for its reset. */
-  readonly #window = new RateWindow();
-  /**
-   * Bulk requests waiting for the window's room, in the order their calls came: a request
-   * refused with a 429 goes again with its call's ticket, ahead of those that came after it.
-   */
-  readonly #bulkLine: BulkWaiter[] = [];
-  /** Whether a loop hands the window's room to the bulk line (one at a time). */
-  #bulkServing = false;
-  #bulkTickets = 0;
+  readonly #userAgent = `pulumi-gameservers-sdk/${packageVersion()} node/${process.versions.node}`;
+  readonly #admission: Admission;
   #apiClockOffsetMs: number | undefined;
 
   constructor(config: TransportConfig) {
@@ -130,6 +92,7 @@ export class Transport {
     this.#ownsDispatcher = config.dispatcher === undefined;
     // One keep-alive pool per origin; a provider process shares it across every resource.
     this.#dispatcher = config.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+    this.#admission = new Admission(config.clock);
   }
 
   get clock(): Clock {
@@ -146,7 +109,7 @@ export class Transport {
 
   /** What is left of the API's rate-limit window as this client sees it (see RateWindow.room). */
   get rateLimitRoom(): RateLimitRoom | undefined {
-    return this.#window.room(this.#config.clock.now());
+    return this.#admission.room();
   }
 
   get consoleBaseUrl(): URL {
@@ -169,9 +132,9 @@ export class Transport {
     const deadline = options.deadline === undefined ? clock.now() + MAX_RATE_LIMIT_WAIT_MS : Number(options.deadline);
     // Retries counted against maxRetries (see retryDecision: 429s are not, they end at the deadline).
     let attempt = 0;
-    const ticket = options.bulk === true ? ++this.#bulkTickets : undefined;
+    const ticket = options.bulk === true ? this.#admission.ticket() : undefined;
     for (;;) {
-      await this.#admit(deadline, options.signal, ticket);
+      await this.#admission.admit(deadline, options.signal, ticket);
       let outcome: Outcome;
       try {
         outcome = await this.#attempt(spec, options);
@@ -186,7 +149,7 @@ export class Transport {
         const retry = connectionRetryDecision({ method: spec.method, neverSent, attempt, maxRetries, now: clock.now(), deadline });
         if (retry.retry) {
           attempt++;
-          await this.#sleep(retry.delayMs, options.signal);
+          await sleepOrAbort(clock, retry.delayMs, options.signal);
           continue;
         }
         if (!isIdempotent(spec.method) && !neverSent) throw new AmbiguousRequestError(spec.method, spec.path, failure);
@@ -202,87 +165,16 @@ export class Transport {
       const now = clock.now();
       const retry = retryDecision({ method: spec.method, status, headers, attempt, maxRetries, now, deadline });
       if (retry.retry && retry.rateLimited) {
-        // A paced client waits for the window's reset in #admit; any other pauses every call.
-        if (!this.#window.paced) this.#pausedUntil = Math.max(this.#pausedUntil, now + retry.delayMs);
+        this.#admission.rateLimited(now + retry.delayMs);
         continue;
       }
       if (retry.retry) {
         attempt++;
-        await this.#sleep(retry.delayMs, options.signal);
+        await sleepOrAbort(clock, retry.delayMs, options.signal);
         continue;
       }
       if (!isIdempotent(spec.method) && status >= 500) throw new AmbiguousRequestError(spec.method, spec.path, error);
       throw error;
-    }
-  }
-
-  /**
-   * Holds a request while the client is paused by a 429 (spreading the restart over a short
-   * window), then until the API's rate-limit window has room for it. A wait that would pass the
-   * call's deadline is not taken: the request goes, and a 429 ends the call.
-   */
-  async #admit(deadline: number, signal: AbortSignal | undefined, ticket: number | undefined): Promise<void> {
-    const clock = this.#config.clock;
-    const pause = this.#pausedUntil - clock.now();
-    if (pause > 0) await this.#sleep(pause + Math.random() * Math.min(pause, 1_000), signal);
-    if (ticket === undefined) return this.#room(deadline, signal);
-    // Bulk requests take the window's room in the order their calls came (one waits at a time),
-    // so the first of many creates are sent first; other requests never wait behind them.
-    return new Promise<void>((resolve, reject) => {
-      const line = this.#bulkLine;
-      let at = line.length;
-      while (at > 0 && line[at - 1]!.ticket > ticket) at--;
-      line.splice(at, 0, { ticket, deadline, signal, resolve, reject });
-      if (!this.#bulkServing) void this.#serveBulk();
-    });
-  }
-
-  async #room(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    const clock = this.#config.clock;
-    for (;;) {
-      const now = clock.now();
-      const wait = this.#window.take(now);
-      if (wait <= 0 || now + wait >= deadline) return;
-      await this.#sleep(wait, signal);
-    }
-  }
-
-  /**
-   * Hands the window's room to the head of the bulk line until it is empty. The head is read
-   * again after every wait: a refused request that went back to the line while the others
-   * waited for the window's reset is sent first.
-   */
-  async #serveBulk(): Promise<void> {
-    const clock = this.#config.clock;
-    const line = this.#bulkLine;
-    this.#bulkServing = true;
-    try {
-      for (let head = line[0]; head; head = line[0]) {
-        if (head.signal?.aborted) {
-          line.shift();
-          head.reject(new APIUserAbortError(undefined, { cause: head.signal.reason }));
-          continue;
-        }
-        const now = clock.now();
-        const wait = this.#window.take(now, true);
-        if (wait <= 0 || now + wait >= head.deadline) {
-          line.shift();
-          head.resolve();
-          continue;
-        }
-        // The head's abort ends its wait; it is then taken off the line at the next turn.
-        await clock.sleep(wait, head.signal).catch(() => undefined);
-      }
-    } finally {
-      this.#bulkServing = false;
-    }
-  }
-
-  async #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await this.#config.clock.sleep(ms, signal);
-    } catch (error) {
-      throw new APIUserAbortError(undefined, { cause: error });
     }
   }
 
@@ -294,7 +186,7 @@ export class Transport {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     const headers: Record<string, string> = {
       accept: "application/json",
-      "user-agent": USER_AGENT,
+      "user-agent": this.#userAgent,
       ...options.headers,
       authorization: `Bearer ${this.#apiKey}`,
     };
@@ -314,7 +206,7 @@ export class Transport {
       });
       const text = await res.body.text();
       const received = flattenHeaders(res.headers);
-      this.#window.observe(res.statusCode, received, this.#config.clock.now());
+      this.#admission.observe(res.statusCode, received);
       const apiDate = received.date ? Date.parse(received.date) : Number.NaN;
       if (!Number.isNaN(apiDate)) this.#apiClockOffsetMs = apiDate - this.#config.clock.now();
       return { status: res.statusCode, headers: received, body: parseJson(text) };
@@ -327,16 +219,6 @@ export class Transport {
       clearTimeout(timer);
     }
   }
-}
-
-/** A bulk request waiting in the line for the window's room. */
-interface BulkWaiter {
-  /** Its call's place: given once per call, kept by its retries. */
-  ticket: number;
-  deadline: number;
-  signal: AbortSignal | undefined;
-  resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 interface Outcome {

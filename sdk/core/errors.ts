@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ConsoleErrorBody, GameServersErrorBody } from "./schemas/index.js";
+import { ConsoleErrorBody, GameServersErrorBody } from "../schemas/index.js";
 
 /** Base of every error this SDK throws. */
 export class GameServersError extends Error {

@@ -1,13 +1,14 @@
 // First: on a Node.js too old for undici, say which Node.js is needed before undici loads and fails.
-import "./node-version.js";
+import "../internal/node-version.js";
 import type { Dispatcher } from "undici";
 import { z } from "zod";
+import type { RateLimitRoom } from "../internal/rate-window.js";
+import { isLoopbackHost } from "../internal/url.js";
+import { Console, Logs } from "../resources/console.js";
+import { GameServers } from "../resources/game-servers.js";
+import { type Clock, systemClock } from "./clock.js";
 import { GameServersError } from "./errors.js";
-import type { RateLimitRoom } from "./rate-window.js";
-import { Console, Logs } from "./resources/console.js";
-import { GameServers } from "./resources/game-servers.js";
-import { type Clock, systemClock, Transport } from "./transport.js";
-import { isLoopbackHost } from "./url.js";
+import { Transport } from "./transport.js";
 
 /** The game servers API host the seed documents show. */
 export const DEFAULT_BASE_URL = "https://api.sweathost.com";
