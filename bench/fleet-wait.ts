@@ -6,7 +6,7 @@
  *   npm run bench
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import * as handlers from "../provider/handlers.js";
+import * as handlers from "../provider/game-server/handlers.js";
 import { SAMPLE_CS2_CONFIGURATION, startEmulator } from "../sdk/emulator/index.js";
 
 const POLL_MS = 100;

@@ -3,8 +3,8 @@ import type { Cs2Configuration } from "../sdk/schemas/index.js";
 import { type Address, createdThisRun, settledValue, whenRunning } from "./fleet-addresses.js";
 import { pack, SHARED_SETTINGS, unpackAll } from "./fleet-pack.js";
 import type { RosterServer } from "./fleet-roster-handlers.js";
-import { GAME_SERVER_ARGS, type GameServerArgs, programStack, type Region } from "./game-server.js";
-import { checkInputs } from "./inputs.js";
+import { GAME_SERVER_ARGS, type GameServerArgs, programStack, type Region } from "./game-server/resource.js";
+import { checkInputs } from "./game-server/inputs.js";
 import type { CheckFailure } from "./shared/check-failures.js";
 import { DEFAULT_READY_TIMEOUT_SECONDS, isRecord } from "./shared/inputs.js";
 

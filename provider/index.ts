@@ -16,6 +16,6 @@ export {
   resolveFleet,
 } from "./fleet.js";
 export type { RosterServer } from "./fleet-roster-handlers.js";
-export { type ConfigurationFor, type Cs2ConfigurationArgs, GameServer, type GameServerArgs, type Region } from "./game-server.js";
+export { type ConfigurationFor, type Cs2ConfigurationArgs, GameServer, type GameServerArgs, type Region } from "./game-server/resource.js";
 export { type GetLatestLogArgs, getLatestLog, ServerCommand, type ServerCommandArgs } from "./server-command.js";
 export type { SentCommand } from "./server-command-handlers.js";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Cs2Configuration, KnownRegion } from "../sdk/schemas/index.js";
+import type { Cs2Configuration, KnownRegion } from "../../sdk/schemas/index.js";
 
-import provider = require("./dynamic-provider.js");
+import provider = require("./shim.js");
 
 /** A CS2 configuration as a program declares it: every field may be an Input; passwords are inputs of their own. */
 export type Cs2ConfigurationArgs = {
@@ -100,7 +100,7 @@ export const GAME_SERVER_ARGS: readonly string[] = [
 
 /**
  * A game server of the hosting API, as a Pulumi resource (`pulumi-nodejs:dynamic/gameservers:GameServer`).
- * Create waits until the server can take players; see the README's resource reference.
+ * Create waits until the server can take players; see docs/game-server.md.
  */
 export class GameServer<G extends string = string> extends pulumi.dynamic.Resource {
   /** The API's server id (also the resource id). */

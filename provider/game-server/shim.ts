@@ -1,13 +1,13 @@
 /**
- * The serialized provider of every GameServer: a shim whose methods load the implementation
- * from the installed package by name, inside their bodies, so the text stored in each
- * resource's state is tiny, captures nothing from the program, and holds no path of this
- * machine (PULUMI-NOTES.md).
+ * The serialized provider of every GameServer: a shim whose methods load the implementation from
+ * the installed package by name, inside their bodies, so the text stored in each resource's
+ * state is a `require` of this module, captures nothing from the program, and holds no path of
+ * this machine (how Pulumi serializes it: https://www.pulumi.com/docs/iac/concepts/functions/function-serialization/).
  *
- * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/dynamic-provider`),
- * its method names and the path it requires (`pulumi-gameservers/handlers`) are
- * written into every existing state file and loaded again by later refresh and destroy runs.
- * Never move or rename them.
+ * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/dynamic-provider`), its
+ * method names and the path it requires (`pulumi-gameservers/handlers`) are written into every
+ * existing state and loaded again by later refresh and destroy runs: the package's `exports`
+ * keep both paths whatever file they point at. Never rename them.
  */
 import type * as handlers from "./handlers.js";
 
