@@ -16,7 +16,7 @@ export {
   type ConsoleStream,
   ConsoleStreamClosedError,
   ConsoleTokenError,
-} from "./console-stream.js";
+} from "./console/index.js";
 export { type ClientOptions, DEFAULT_BASE_URL, DEFAULT_CONSOLE_BASE_URL, GameServersClient } from "./core/client.js";
 export { type Clock, systemClock } from "./core/clock.js";
 export {

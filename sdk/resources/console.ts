@@ -1,4 +1,4 @@
-import { type ConsoleConnectOptions, type ConsoleStream, LiveConsoleStream } from "../console-stream.js";
+import { type ConsoleConnectOptions, type ConsoleStream, LiveConsoleStream } from "../console/index.js";
 import { GameServersError } from "../core/errors.js";
 import { path, type RequestOptions, type Transport } from "../core/transport.js";
 import { isLoopbackHost } from "../internal/url.js";

@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ConsoleEvent } from "../../console-stream.js";
+import type { ConsoleEvent } from "../../console/index.js";
 import {
   COMMON_HELP,
   COMMON_OPTIONS,

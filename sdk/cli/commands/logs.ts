@@ -1,3 +1,4 @@
+import { ReplayDedupe } from "../../console/replay.js";
 import type { GameServersClient } from "../../core/client.js";
 import {
   COMMON_HELP,
@@ -13,7 +14,6 @@ import {
 import type { Command } from "../command.js";
 import { type Context, makeClient } from "../context.js";
 import { logLines, oneLine, terminalSafe } from "../format.js";
-import { ReplayDedupe } from "../replay-dedupe.js";
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -21,9 +21,6 @@ const OPTIONS = {
   follow: { type: "boolean", short: "f" },
   tail: { type: "string" },
 } as const;
-
-/** How long held replay lines wait for the next line before they are decided on. @default 1000 ms */
-const REPLAY_QUIET_MS = 1_000;
 
 export const logs: Command = {
   name: "logs",
@@ -85,8 +82,6 @@ async function follow(
   emit: (line: string) => void,
 ): Promise<number> {
   const stream = client.console.connect(id, { signal: ctx.signal, replay: true });
-  const dedupe = new ReplayDedupe(history);
-  let quiet: NodeJS.Timeout | undefined;
   let warnedGap = false;
   const release = (lines: string[]) => {
     for (const line of lines) emit(line);
@@ -95,9 +90,10 @@ async function follow(
       ctx.warn("gameservers: the stream's replay does not overlap the log read before it: lines written in between may be missing");
     }
   };
+  // The stream's first replay is the log's tail: what the HTTP read already printed is dropped.
+  const dedupe = new ReplayDedupe(history, release);
   try {
     for await (const event of stream) {
-      clearTimeout(quiet);
       switch (event.type) {
         case "output":
           release(dedupe.push(event.line));
@@ -122,11 +118,9 @@ async function follow(
         default:
           break;
       }
-      // Held replay lines are decided on once the stream has been quiet for a while.
-      if (dedupe.holding) quiet = setTimeout(() => release(dedupe.flush()), REPLAY_QUIET_MS);
     }
   } finally {
-    clearTimeout(quiet);
+    dedupe.stop();
     await stream.close().catch(() => {});
   }
   if (ctx.signal.aborted) throw new InterruptedError();
