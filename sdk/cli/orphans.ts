@@ -1,14 +1,12 @@
+import { FLEET_SERVERS_TYPE, GAME_SERVER_TYPE, UNRESOLVED_ID_PREFIX } from "../internal/pulumi.js";
 import type { GameServer } from "../schemas/index.js";
 
-/** The type token of a GameServer resource in a Pulumi checkpoint (one server). */
-export const GAME_SERVER_TYPE = "pulumi-nodejs:dynamic/gameservers:GameServer";
-/** The type token of a GameServerFleet's servers in a Pulumi checkpoint (`servers: { <key>: ... }`). */
-export const FLEET_SERVERS_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
-/** Id prefix of a placeholder the provider writes for a create whose outcome was unknown. */
-export const UNRESOLVED_ID_PREFIX = "unresolved-create:";
-/** The signature key Pulumi marks a secret value with in a checkpoint. */
+/**
+ * The key Pulumi marks a secret value with in a checkpoint: `specialSigKey` of @pulumi/pulumi
+ * (https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/rpc.ts).
+ */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** Auto-names are `<prefix cut to 92 characters>-<7 hex>` (provider/inputs.ts `autoName`). */
+/** The provider names a server `<autoNamePrefix cut to 92 characters>-<7 hex>`. */
 const AUTO_NAME_PREFIX_MAX = 92;
 
 /** Why a live server is listed. */

@@ -14,9 +14,9 @@ import { orphans } from "../../../sdk/cli/commands/orphans.js";
 import { watch } from "../../../sdk/cli/commands/watch.js";
 import type { Context } from "../../../sdk/cli/context.js";
 import { main } from "../../../sdk/cli/main.js";
-import { FLEET_SERVERS_TYPE, GAME_SERVER_TYPE } from "../../../sdk/cli/orphans.js";
 import { type RunningEmulator, startEmulator } from "../../../sdk/emulator/index.js";
 import { GameServersClient } from "../../../sdk/index.js";
+import { FLEET_SERVERS_TYPE, GAME_SERVER_TYPE } from "../../../sdk/internal/pulumi.js";
 import { Control, CS2_CONFIG, cs2 } from "../../helpers/emulator.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");

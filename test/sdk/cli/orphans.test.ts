@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FLEET_SERVERS_TYPE, findOrphans, GAME_SERVER_TYPE, readStateClaims } from "../../../sdk/cli/orphans.js";
+import { findOrphans, readStateClaims } from "../../../sdk/cli/orphans.js";
+import { FLEET_SERVERS_TYPE, GAME_SERVER_TYPE } from "../../../sdk/internal/pulumi.js";
 import { server } from "../../helpers/game-server.js";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
