@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { isLoopbackHost } from "../internal/url.js";
-import { startEmulator } from "./index.js";
+import { EmulatorOptionError, startEmulator } from "./index.js";
 
 const USAGE = `Usage: gameservers-emulator [--port 8787] [--host 127.0.0.1] [--api-key KEY]
                             [--queue-interval-ms 30000] [--boot-delay-ms 0]
@@ -96,8 +96,7 @@ function reachableUrl(listening: string): { url: string; exposed: boolean } {
 /** startEmulator's option errors name the option; the CLI names the flag instead. */
 function asUsageError(error: unknown, port: string): unknown {
   if (!(error instanceof Error)) return error;
-  const option = (error as { option?: string }).option;
-  if (option && FLAGS[option]) return new UsageError(`${FLAGS[option]} ${(error as { reason?: string }).reason ?? error.message}`);
+  if (error instanceof EmulatorOptionError && FLAGS[error.option]) return new UsageError(`${FLAGS[error.option]} ${error.reason}`);
   const code = (error as { code?: string }).code;
   if (code === "EADDRINUSE") return new UsageError(`port ${port} is already in use: pick another with --port (0 picks a free one)`);
   if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") return new UsageError(`--host cannot be listened on: ${error.message}`);

@@ -1,246 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import type { z } from "zod";
-import {
-  ConsoleCommandRequest,
-  createRequestSchema,
-  ListEventsQuery,
-  ListGameServersQuery,
-  type Scope,
-  UpdateGameServerRequest,
-} from "../schemas/index.js";
-import { HttpError, invalid } from "./http-error.js";
-import { CreateKeyRequest, EmulatorConfigPatch, FaultRequest, RevokeKeyRequest } from "./settings.js";
-import { type ApiKey, type EmulatorState, token } from "./state.js";
-
-/** Which documented error format a route answers in. */
-type Family = "game" | "console" | "control";
-
-interface Context {
-  state: EmulatorState;
-  req: IncomingMessage;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** The parsed JSON body (undefined when none). */
-  body: unknown;
-  /** Set for authenticated families. */
-  key: ApiKey;
-  /** `ws://host:port` of this emulator, for socket URLs. */
-  origin: string;
-}
-
-interface Result {
-  status?: number;
-  body: unknown;
-}
-
-interface Route {
-  method: string;
-  template: string;
-  family: Family;
-  /** Scopes of which the key needs at least one. */
-  scopes?: Scope[];
-  handler: (ctx: Context) => Result | Promise<Result>;
-}
-
-const READ: Scope[] = ["game-servers:read", "game-servers:write"];
-const WRITE: Scope[] = ["game-servers:write"];
-
-const routes: Route[] = [
-  // Static segments before :id so /events is not read as a server id.
-  {
-    method: "GET",
-    template: "/v1/game-servers/events",
-    family: "game",
-    scopes: READ,
-    handler: ({ state, key, query }) => {
-      const q = parseQuery(ListEventsQuery, query);
-      const since = q.since ? Date.parse(q.since) : state.now() - 60_000;
-      return { body: { events: state.events(key.organizationId, since) } };
-    },
-  },
-  {
-    method: "GET",
-    template: "/v1/game-servers",
-    family: "game",
-    scopes: READ,
-    handler: ({ state, key, query }) => {
-      const q = parseQuery(ListGameServersQuery, query);
-      return { body: state.list(key.organizationId, q.page ?? 1, q.pageSize ?? 20, q.includeDeleted ?? false, q.onlyDeleted ?? false) };
-    },
-  },
-  {
-    method: "POST",
-    template: "/v1/game-servers",
-    family: "game",
-    scopes: WRITE,
-    handler: ({ state, key, body }) => {
-      const dto = parseBody(createRequestSchema(body), body);
-      return { body: state.create(key, dto) };
-    },
-  },
-  {
-    method: "GET",
-    template: "/v1/game-servers/:id/status",
-    family: "game",
-    scopes: READ,
-    handler: ({ state, key, params }) => ({ body: state.status(key.organizationId, params.id!) }),
-  },
-  {
-    method: "GET",
-    template: "/v1/game-servers/:id",
-    family: "game",
-    scopes: READ,
-    handler: ({ state, key, params }) => ({ body: state.get(key.organizationId, params.id!) }),
-  },
-  {
-    method: "PATCH",
-    template: "/v1/game-servers/:id",
-    family: "game",
-    scopes: WRITE,
-    handler: ({ state, key, params, body }) => ({
-      body: state.update(key.organizationId, params.id!, parseBody(UpdateGameServerRequest, body)),
-    }),
-  },
-  {
-    method: "DELETE",
-    template: "/v1/game-servers/:id",
-    family: "game",
-    scopes: WRITE,
-    handler: ({ state, key, params }) => {
-      state.delete(key, params.id!);
-      return { body: { ok: true } };
-    },
-  },
-  {
-    method: "GET",
-    template: "/v1/hosting/game/console/:id/websocket",
-    family: "console",
-    scopes: ["game-console:read", "game-console:read_write"],
-    handler: ({ state, key, params, origin }) => {
-      const server = state.consoleServer(key.organizationId, params.id!);
-      // Read-only keys get read-only streams (console document).
-      const token = state.issueToken(server, key.scopes.has("game-console:read_write"));
-      return { body: { success: true, server_id: server.id, websocket: { socket_url: `${origin}/ws`, token } } };
-    },
-  },
-  {
-    method: "POST",
-    template: "/v1/hosting/game/console/:id/command",
-    family: "console",
-    scopes: ["game-console:read_write"],
-    handler: ({ state, key, params, body }) => {
-      const server = state.consoleServer(key.organizationId, params.id!);
-      const { command } = parseBody(ConsoleCommandRequest, body);
-      state.runCommand(server.id, command);
-      return { body: { success: true, server_id: server.id, status: "sent" } };
-    },
-  },
-  {
-    method: "GET",
-    template: "/v1/hosting/game/logs/:id/latest",
-    family: "console",
-    // Console write scope does not grant log access (console document).
-    scopes: ["game-logs:read"],
-    handler: ({ state, key, params }) => {
-      const server = state.consoleServer(key.organizationId, params.id!);
-      const log = state.logOf(server.id);
-      return { body: { success: true, server_id: server.id, empty: log.length === 0, content: log.map((l) => `${l}\n`).join("") } };
-    },
-  },
-  // ---- control: unauthenticated, uncounted, never faulted or rate limited ----
-  {
-    method: "POST",
-    template: "/_emulator/reset",
-    family: "control",
-    handler: ({ state }) => {
-      state.reset();
-      return { body: { ok: true } };
-    },
-  },
-  {
-    method: "PUT",
-    template: "/_emulator/config",
-    family: "control",
-    handler: ({ state, body }) => ({ body: state.applyConfig(parseBody(EmulatorConfigPatch, body)) }),
-  },
-  {
-    method: "GET",
-    template: "/_emulator/config",
-    family: "control",
-    handler: ({ state }) => ({ body: state.config }),
-  },
-  {
-    method: "POST",
-    template: "/_emulator/tick",
-    family: "control",
-    handler: ({ state }) => ({ body: state.tick() }),
-  },
-  {
-    method: "POST",
-    template: "/_emulator/keys",
-    family: "control",
-    handler: ({ state, body }) => {
-      const { organizationId, scopes } = parseBody(CreateKeyRequest, body);
-      return { status: 201, body: { apiKey: state.createKey(organizationId, scopes).secret } };
-    },
-  },
-  {
-    method: "POST",
-    template: "/_emulator/keys/revoke",
-    family: "control",
-    handler: ({ state, body }) => ({ body: { ok: state.revokeKey(parseBody(RevokeKeyRequest, body).apiKey) } }),
-  },
-  {
-    method: "POST",
-    template: "/_emulator/servers/:id/stop",
-    family: "control",
-    handler: ({ state, params }) => ({ body: state.stopNow(params.id!) }),
-  },
-  {
-    method: "GET",
-    template: "/_emulator/stats",
-    family: "control",
-    handler: ({ state }) => ({ body: { requests: state.traffic.stats(), servers: state.stats() } }),
-  },
-  {
-    method: "POST",
-    template: "/_emulator/faults",
-    family: "control",
-    handler: ({ state, body }) => {
-      const pending = state.traffic.addFault(parseBody(FaultRequest, body));
-      return { status: 201, body: { ok: true, pending } };
-    },
-  },
-  {
-    method: "DELETE",
-    template: "/_emulator/faults",
-    family: "control",
-    handler: ({ state }) => {
-      state.traffic.clearFaults();
-      return { body: { ok: true } };
-    },
-  },
-  // Console websocket faults and counters (README, "Console websocket"); loaded here so the
-  // console socket module stays the one place that knows them.
-  {
-    method: "POST",
-    template: "/_emulator/console/faults",
-    family: "control",
-    handler: async ({ state, body }) => ({ status: 201, body: (await import("./console-socket.js")).consoleControl(state).fault(body) }),
-  },
-  {
-    method: "GET",
-    template: "/_emulator/console/stats",
-    family: "control",
-    handler: async ({ state }) => ({ body: (await import("./console-socket.js")).consoleControl(state).stats() }),
-  },
-];
+import type { ConsoleSockets } from "./console-socket.js";
+import { HttpError } from "./http-error.js";
+import { token } from "./ids.js";
+import type { ApiKey } from "./keys.js";
+import { type Family, ROUTES, type Route } from "./routes.js";
+import type { EmulatorState } from "./state.js";
 
 const MAX_BODY_BYTES = 1 << 20;
 
 /** The emulator's request handler: everything but the listener and the websocket. */
-export function createHandler(state: EmulatorState, origin: () => string) {
+export function createHandler(state: EmulatorState, sockets: ConsoleSockets, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = `req_${token(9)}`;
     res.setHeader("x-request-id", requestId);
@@ -285,8 +55,9 @@ export function createHandler(state: EmulatorState, origin: () => string) {
           res.setHeader(name, value);
         }
       }
-      state.sweepAutoStop();
-      const result = await route.handler({ state, req, params: match.params, query: url.searchParams, body, key: key!, origin: origin() });
+      state.provisioning.sweepAutoStop();
+      const context = { state, sockets, req, params: match.params, query: url.searchParams, body, key: key!, origin: origin() };
+      const result = await route.handler(context);
       if (fault?.commitThenFail) throw faultError(502);
       if (fault?.commitThenDelayMs !== undefined) await delay(fault.commitThenDelayMs);
       if (fault?.commitThenDrop) {
@@ -313,7 +84,7 @@ export function createHandler(state: EmulatorState, origin: () => string) {
 function authenticate(state: EmulatorState, req: IncomingMessage, route: Route): ApiKey {
   const header = req.headers.authorization;
   const secret = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-  const key = state.authenticate(secret);
+  const key = state.keys.authenticate(secret);
   if (!key)
     throw new HttpError(
       401,
@@ -376,7 +147,7 @@ function familyOf(pathname: string): Family {
 function matchRoute(method: string, pathname: string): { route?: Route; params: Record<string, string>; allowed: string[] } {
   const segments = pathname.split("/");
   const allowed: string[] = [];
-  for (const route of routes) {
+  for (const route of ROUTES) {
     const params = matchTemplate(route.template, segments);
     if (!params) continue;
     if (route.method === method) return { route, params, allowed };
@@ -424,18 +195,6 @@ async function readJson(req: IncomingMessage, family: Family): Promise<unknown> 
       family === "console" ? "Invalid JSON body or missing command" : "Request body is not valid JSON",
     );
   }
-}
-
-function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw invalid(parsed.error.issues);
-  return parsed.data;
-}
-
-function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.infer<S> {
-  const parsed = schema.safeParse(Object.fromEntries(query));
-  if (!parsed.success) throw invalid(parsed.error.issues);
-  return parsed.data;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

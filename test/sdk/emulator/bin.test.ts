@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { startEmulator } from "../../../sdk/emulator/index.js";
+import { EmulatorOptionError, startEmulator } from "../../../sdk/emulator/index.js";
 import { GameServersClient } from "../../../sdk/index.js";
 import { cs2, useEmulator } from "../../helpers/emulator.js";
 import { ROOT } from "../../helpers/provider-host.js";
@@ -100,6 +100,7 @@ describe("startEmulator options", () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe(message);
     expect((error as Error).name).toBe("EmulatorOptionError");
+    expect(error).toBeInstanceOf(EmulatorOptionError);
   });
 
   it("never echoes an API key it refuses", async () => {
