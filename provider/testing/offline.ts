@@ -5,8 +5,8 @@ import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServersClient, NotFoundError } from "../../sdk/index.js";
 import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
-import { stopWatching } from "../fleet-addresses.js";
-import { unpackAll } from "../fleet-pack.js";
+import { stopWatching } from "../fleet/addresses.js";
+import { unpackAll } from "../fleet/pack.js";
 import { Limiter } from "../shared/limiter.js";
 import { HostError, ProviderHost } from "./provider-host.js";
 

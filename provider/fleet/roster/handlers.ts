@@ -9,17 +9,18 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import type { GameServer } from "../sdk/index.js";
-import { schemas } from "../sdk/index.js";
-import { connect, log, PROGRESS_EVERY_MS } from "./core/context.js";
-import { plannedPartChange } from "./core/planned-fates.js";
-import { describeStoppedFleet, describeStoppedMember, isStopped } from "./core/stopped.js";
-import { settledBy, type WaitOutcome, type Watcher } from "./core/watcher.js";
-import { type CheckFailure, checkFailures } from "./shared/check-failures.js";
-import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "./shared/inputs.js";
-import { containsUnknown, UNKNOWN } from "./shared/unknown.js";
+import type { GameServer } from "../../../sdk/index.js";
+import { ServerId } from "../../../sdk/schemas/index.js";
+import { connect, log, PROGRESS_EVERY_MS } from "../../core/context.js";
+import { plannedPartChange } from "../../core/planned-fates.js";
+import { describeStoppedFleet, describeStoppedMember, isStopped } from "../../core/stopped.js";
+import { settledBy, type WaitOutcome, type Watcher } from "../../core/watcher.js";
+import { type CheckFailure, checkFailures } from "../../shared/check-failures.js";
+import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "../../shared/inputs.js";
+import { containsUnknown, UNKNOWN } from "../../shared/unknown.js";
+import type { RosterServer } from "./resource.js";
 
-export { configure } from "./core/context.js";
+export { configure } from "../../core/context.js";
 
 const RosterInputs = z.strictObject({
   /** The fleet's name, for progress lines. */
@@ -27,7 +28,7 @@ const RosterInputs = z.strictObject({
   servers: z.record(
     z.string().min(1),
     z.strictObject({
-      serverId: schemas.ServerId,
+      serverId: ServerId,
       /** false: the server is listed but not waited for (the fleet server's `waitForRunning`). */
       wait: z.boolean().optional(),
     }),
@@ -43,19 +44,6 @@ const RosterInputs = z.strictObject({
   waitUntil: z.iso.datetime().optional(),
 });
 type RosterInputs = z.infer<typeof RosterInputs>;
-
-/** One server of the roster, as the API reported it when the wait ended. */
-export interface RosterServer {
-  serverId: string;
-  name: string | null;
-  region: string | null;
-  status: string;
-  ip: string | null;
-  port: number | null;
-  connectUrl: string | null;
-  /** Set when the server is listed but not waited for. */
-  wait?: false;
-}
 
 export async function check(_olds: Props, news: Props) {
   const failures: CheckFailure[] = [];
@@ -146,7 +134,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   const waited = entries.filter(([, s]) => s.wait !== false);
   let running = 0;
   let lastProgress = started;
-  // Read them all first: servers the program already saw running (see fleet-addresses.ts), or
+  // Read them all first: servers the program already saw running (see ../addresses.ts), or
   // that ran before this update, need no wait.
   const current = waited.length > 0 ? await readNow(watcher, waited) : new Map<string, GameServer | "gone">();
   const pending = waited.filter(([, s]) => settledBy(current.get(s.serverId)) === undefined);
@@ -184,7 +172,7 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   const seen = unwaited.length > 0 ? await watcher.readAll(unwaited.map(([, s]) => s.serverId)) : new Map<string, GameServer | "gone">();
   const servers: Record<string, RosterServer> = {};
   const problems: string[] = [];
-  // Stopped by the platform (autoStop): marked and said, never a failure of `up` (issue 17 point 6).
+  // Stopped by the platform (autoStop): marked and said, never a failure of `up`.
   const stopped: [string, GameServer][] = [];
   for (const [key, s] of entries) {
     const outcome = outcomes.get(key);

@@ -13,9 +13,9 @@
  * before. Nothing is watched in preview.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type GameServer, GameServersClient } from "../sdk/index.js";
-import { readSettings } from "./core/settings.js";
-import { Watcher } from "./core/watcher.js";
+import { type GameServer, GameServersClient } from "../../sdk/index.js";
+import { readSettings } from "../core/settings.js";
+import { Watcher } from "../core/watcher.js";
 
 /** The program's own client and watcher, shared by every fleet of the program, open while any watch runs. */
 interface Connection {

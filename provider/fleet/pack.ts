@@ -6,7 +6,7 @@
  * state always says which server it is.
  */
 import { isDeepStrictEqual } from "node:util";
-import { isRecord, type Props } from "./shared/inputs.js";
+import { isRecord, type Props } from "../shared/inputs.js";
 
 /** What a fleet's inputs may share: a server's settings. */
 export const SHARED_SETTINGS = [
@@ -21,7 +21,7 @@ export const SHARED_SETTINGS = [
 /** What a fleet's state may share: the settings, and what the API reports alike for most servers. */
 export const SHARED_OUTPUTS = [
   ...SHARED_SETTINGS,
-  // The configuration keys each server's program declared (see inputs.ts): alike for most.
+  // The configuration keys each server's program declared (see game-server/outputs.ts): alike for most.
   "declaredConfiguration",
   "organizationId",
   "additionalPorts",
