@@ -12,5 +12,5 @@ export { GameServerFleet } from "./fleet/resource.js";
 export { FleetRoster, type FleetRosterArgs, type RosterServer } from "./fleet/roster/resource.js";
 export { type FleetServerState, FleetServers, type FleetServersArgs } from "./fleet/servers/resource.js";
 export { type ConfigurationFor, type Cs2ConfigurationArgs, GameServer, type GameServerArgs, type Region } from "./game-server/resource.js";
-export { type GetLatestLogArgs, getLatestLog, ServerCommand, type ServerCommandArgs } from "./server-command.js";
-export type { SentCommand } from "./server-command-handlers.js";
+export { type GetLatestLogArgs, getLatestLog } from "./server-command/latest-log.js";
+export { type SentCommand, ServerCommand, type ServerCommandArgs } from "./server-command/resource.js";

@@ -7,30 +7,26 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { AmbiguousRequestError, NotFoundError, schemas } from "../sdk/index.js";
-import { callOptions, connect, log } from "./core/context.js";
-import { plannedFate } from "./core/planned-fates.js";
-import { type CheckFailure, checkFailures } from "./shared/check-failures.js";
-import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "./shared/inputs.js";
-import { containsUnknown, UNKNOWN } from "./shared/unknown.js";
+import { AmbiguousRequestError, NotFoundError } from "../../sdk/index.js";
+import { ConsoleCommandRequest, ServerId } from "../../sdk/schemas/index.js";
+import { callOptions, connect, log } from "../core/context.js";
+import { plannedFate } from "../core/planned-fates.js";
+import { type CheckFailure, checkFailures } from "../shared/check-failures.js";
+import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "../shared/inputs.js";
+import { containsUnknown, UNKNOWN } from "../shared/unknown.js";
+import type { SentCommand } from "./resource.js";
 
-export { configure } from "./core/context.js";
+export { configure } from "../core/context.js";
 
-const Command = schemas.ConsoleCommandRequest.shape.command;
+const Command = ConsoleCommandRequest.shape.command;
 const CommandInputs = z.strictObject({
-  serverId: schemas.ServerId,
+  serverId: ServerId,
   commands: z.array(Command).min(1, "must hold at least one command").max(100),
   triggers: z.unknown().optional(),
   onDelete: z.array(Command).max(100).optional(),
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
 });
 type CommandInputs = z.infer<typeof CommandInputs>;
-
-/** One command as it was sent: the command and when the API accepted it (ISO 8601). */
-export interface SentCommand {
-  command: string;
-  sentAt: string;
-}
 
 export async function check(_olds: Props, news: Props) {
   const { __provider: _, ...inputs } = news;

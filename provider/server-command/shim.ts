@@ -1,13 +1,14 @@
 /**
- * The serialized provider of every ServerCommand: like the GameServer shim
- * (`dynamic-provider.ts`), a tiny object whose methods load the implementation from the
- * installed package by name, inside their bodies.
+ * The serialized provider of every ServerCommand: like the GameServer's (game-server/shim.ts),
+ * a tiny object whose methods load the implementation from the installed package by name,
+ * inside their bodies.
  *
- * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/command-provider`),
- * its method names and the path it requires (`pulumi-gameservers/command-handlers`) are
- * written into every state that holds a ServerCommand. Never move or rename them.
+ * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/command-provider`), its
+ * method names and the path it requires (`pulumi-gameservers/command-handlers`) are written into
+ * every state that holds a ServerCommand: the package's `exports` keep both paths whatever file
+ * they point at.
  */
-import type * as handlers from "./server-command-handlers.js";
+import type * as handlers from "./handlers.js";
 
 type H = typeof handlers;
 type Args<K extends keyof H> = H[K] extends (...args: infer P) => unknown ? P : never;

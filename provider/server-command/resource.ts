@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GameServersClient, type LatestLog } from "../sdk/index.js";
-import type { SentCommand } from "./server-command-handlers.js";
 
-import provider = require("./server-command-provider.js");
+import provider = require("./shim.js");
 
 /** Arguments of a {@link ServerCommand}. */
 export interface ServerCommandArgs {
@@ -16,6 +14,12 @@ export interface ServerCommandArgs {
   onDelete?: pulumi.Input<pulumi.Input<string>[]>;
   /** How long to wait for the server to run before sending, in seconds. @default 600 */
   readyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** One command as it was sent: the command and when the API accepted it (ISO 8601). */
+export interface SentCommand {
+  command: string;
+  sentAt: string;
 }
 
 /**
@@ -36,33 +40,4 @@ export class ServerCommand extends pulumi.dynamic.Resource {
   constructor(name: string, args: ServerCommandArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, { ...args, sent: undefined, sentAt: undefined }, opts, "gameservers", "ServerCommand");
   }
-}
-
-/** Arguments of {@link getLatestLog}. */
-export interface GetLatestLogArgs {
-  serverId: pulumi.Input<string>;
-}
-
-/**
- * The server's latest log (`{ serverId, empty, content }`), read with the same stack config
- * as the provider (`gameservers:apiKey`, `gameservers:apiUrl`, `gameservers:consoleApiUrl`,
- * else the SDK's environment variables), for post-deploy checks. Read when the server's id is
- * known: not in a preview of a server yet to be created. The key needs `game-logs:read`.
- */
-export function getLatestLog(args: GetLatestLogArgs): pulumi.Output<LatestLog> {
-  const config = new pulumi.Config("gameservers");
-  const read = pulumi.all([args.serverId, config.getSecret("apiKey")]).apply(async ([serverId, apiKey]) => {
-    const client = new GameServersClient({
-      apiKey: apiKey ?? process.env.GAMESERVERS_API_KEY,
-      baseUrl: config.get("apiUrl") ?? process.env.GAMESERVERS_API_URL,
-      consoleBaseUrl: config.get("consoleApiUrl") ?? process.env.GAMESERVERS_CONSOLE_API_URL,
-    });
-    try {
-      return await client.logs.latest(serverId);
-    } finally {
-      await client.close();
-    }
-  });
-  // The key made it secret; the log itself is not.
-  return pulumi.unsecret(read);
 }
