@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GameType, RegionCode, ServerId, ServerName, Timestamp } from "./common.js";
+import { GameType, RegionCode, ServerName, Timestamp } from "./common.js";
 import { Cs2Configuration, Cs2ConfigurationPatch } from "./cs2.js";
 
 /** Statuses the seed documents. Responses may carry others a newer API adds. */
@@ -171,5 +171,3 @@ export const GameServersErrorBody = z.looseObject({
   details: z.array(z.looseObject({ path: z.string(), message: z.string() })).optional(),
 });
 export type GameServersErrorBody = z.infer<typeof GameServersErrorBody>;
-
-export { ServerId };
