@@ -8,8 +8,8 @@ const Capacity = z.record(
 );
 
 /**
- * `PUT /_emulator/config` body: any subset of the settings. The exact shape is a contract
- * other tools rely on (issue 3); keep it.
+ * `PUT /_emulator/config` body: any subset of the settings. Other tools call it as the README's
+ * "Control and inspection" section documents it (sdk/emulator/README.md): keep its shape.
  */
 export const EmulatorConfigPatch = z.strictObject({
   /** Servers a region can hold at once, per region; others keep their current capacity. */

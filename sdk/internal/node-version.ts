@@ -1,7 +1,6 @@
 /**
- * Fails at load, naming the Node.js version this package needs, where a dependency would fail
- * obscurely: undici 8 on Node.js 20 throws "Cannot read properties of undefined (reading 'bind')".
- * The client module imports this first, before anything loads undici.
+ * Fails at load, naming the Node.js this package needs, where undici 8 on Node.js 20 would throw
+ * "Cannot read properties of undefined (reading 'bind')". The SDK's entry imports it first.
  */
 
 /** The oldest Node.js this package runs on (undici 8 needs 22.19); `engines.node` in package.json says the same (tested). */

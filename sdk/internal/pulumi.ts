@@ -1,7 +1,6 @@
 /**
- * The names this package writes into Pulumi's state, for every part that reads a state or talks
- * to Pulumi's dynamic-provider host: the provider, its test host and the CLI's `orphans`.
- * Constants only: importing this module reads and starts nothing.
+ * The names this package writes into Pulumi's state, shared by the provider, its test host and
+ * the CLI's `orphans`. Constants only: importing this module reads and starts nothing.
  */
 
 /** Type token of a GameServer resource (one server). */

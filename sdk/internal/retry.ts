@@ -82,8 +82,8 @@ const STOP: RetryDecision = { retry: false };
  * would reach the deadline. `maxRetries: 0` turns every retry off. The delay is the answer's
  * `Retry-After` (seconds, HTTP-date or `retry-after-ms`, see {@link parseRetryAfter}) when it
  * gives one, else {@link backoffDelay} (1 s with jitter for a 429, see {@link rateLimitDelay}).
- * Issue 17: a 5xx's `Retry-After` used to be waited without counting the attempt, so a lasting
- * 503 retried forever.
+ * A 5xx's `Retry-After` counts the attempt too: an API answering 503 for hours (maintenance)
+ * must end the call, not hold it.
  */
 export function retryDecision(input: RetryInput): RetryDecision {
   const { method, status, headers, attempt, maxRetries, now, deadline, random } = input;

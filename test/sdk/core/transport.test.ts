@@ -279,9 +279,9 @@ describe("retries and the transport", () => {
     expect(env.clock.slept[1]).toBeGreaterThanOrEqual(750);
   });
 
-  // Issue 17: a 5xx's Retry-After was waited without counting the attempt, so a DELETE under a
-  // 503 that lasts (an API in maintenance) never ended. 50 answers stand for "it lasts": before the
-  // fix the DELETE went through all of them and succeeded on the 51st.
+  // A 5xx's Retry-After counts the attempt: a DELETE under a 503 that lasts (an API in
+  // maintenance) ends. 50 answers stand for "it lasts": a client that waited them without
+  // counting would go through all of them and succeed on the 51st.
   it.each([
     [undefined, 3],
     [5, 6],

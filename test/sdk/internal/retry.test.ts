@@ -62,7 +62,7 @@ describe("retry policy", () => {
     expect(backoffDelay(10, 0.5)).toBe(7000);
   });
 
-  // Issue 17: every retry ends, bounded by maxRetries and the deadline, whatever the headers say.
+  // Every retry ends, bounded by maxRetries and the deadline, whatever the headers say.
   describe("retryDecision: retry with a delay, or stop", () => {
     const NOW = Date.parse("2026-11-23T10:00:00Z");
     const at = (ms: number, rateLimited = false): RetryDecision => ({ retry: true, delayMs: ms, rateLimited });
