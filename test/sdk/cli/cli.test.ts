@@ -103,6 +103,11 @@ class Cli {
     this.exited.catch(() => {});
   }
 
+  /** Resolves once the process is spawned (it may wait for a slot first). */
+  get started(): Promise<void> {
+    return this.#child.then(() => undefined);
+  }
+
   async write(text: string): Promise<void> {
     (await this.#child).stdin.write(text);
   }
@@ -141,10 +146,12 @@ const FULL_REGION = "eu-north-1";
 
 /**
  * Applies a console socket fault once a socket streams its server: `drop`, `close` and the like
- * act on the sockets open at the time, so this waits until the process under test has one.
+ * act on the sockets open at the time, so this waits until `p` has one. The wait counts from
+ * when `p` started, not from when it asked for one of the process slots.
  */
-async function socketFault(fault: { action: string; serverId: string; [k: string]: unknown }): Promise<void> {
-  const deadline = Date.now() + 8_000;
+async function socketFault(p: Cli, fault: { action: string; serverId: string; [k: string]: unknown }): Promise<void> {
+  await p.started;
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const res = await control.call<{ sockets: number }>("POST", "/_emulator/console/faults", fault);
     if (res.status !== 201) throw new Error(`console fault failed: ${JSON.stringify(res.body)}`);
@@ -478,7 +485,7 @@ describe.concurrent("gameservers logs --follow", () => {
     const p = t.start(["logs", a.id, "-f"]);
     await t.client.console.sendCommand(a.id, "say one");
     await p.waitFor("stdout", /Console: one\n/);
-    await socketFault({ action: "drop", serverId: a.id });
+    await socketFault(p, { action: "drop", serverId: a.id });
     await p.waitFor("stderr", /reconnect/);
     await t.client.console.sendCommand(a.id, "say two");
     await p.waitFor("stdout", /Console: two\n/);
@@ -493,7 +500,7 @@ describe.concurrent("gameservers logs --follow", () => {
     const t = await tenant();
     const a = await t.server("winter-cup-1");
     const p = t.start(["logs", a.id, "-f"]);
-    await socketFault({ action: "close", code: 4004, reason: "server deleted", serverId: a.id });
+    await socketFault(p, { action: "close", code: 4004, reason: "server deleted", serverId: a.id });
     const r = await p.exited;
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`gameservers: The console stream of ${a.id} was closed by the server: 4004 server deleted\n`);

@@ -5,13 +5,14 @@ import type { ConsoleStats } from "../../../sdk/emulator/console-faults.js";
 import {
   APIConnectionError,
   AuthenticationError,
+  type Clock,
   type ConsoleEvent,
   ConsoleFrameError,
   ConsoleReadOnlyError,
   ConsoleServerDeletedError,
   ConsoleServerSuspendedError,
   type ConsoleStream,
-  type GameServersClient,
+  GameServersClient,
   InsufficientScopeError,
   ProviderPermissionDeniedError,
 } from "../../../sdk/index.js";
@@ -163,18 +164,38 @@ describe("client.console.connect", () => {
   });
 
   it("says lines may be missing when more were logged during a drop than the replay holds", async () => {
-    const { server, stream, rec } = await open("gap");
-    await stream.ready;
-    await say(server.id, ["before"]);
-    await rec.said(["before"]);
-    await env.control.fault({ method: "GET", route: BOOTSTRAP_ROUTE, times: 1, delayMs: 600 });
-    await consoleFault({ action: "drop" });
-    const many = words("g", 60); // 120 lines: more than the 100 replayed
-    await say(server.id, many);
-    await rec.said(many.slice(-10));
-    expect(rec.of("resumed")).toEqual([{ type: "resumed", mayHaveMissedLines: true }]);
-    expect(rec.count("Console: g1")).toBe(0); // beyond the replay: lost, and said so
-    expectEachOnce(rec, ["before", ...many.slice(-49)]);
+    // The reconnect waits (its backoff's sleep) until every line is logged, however slow the
+    // machine: its replay then holds only the last 100 lines.
+    let allLogged!: () => void;
+    const logged = new Promise<void>((resolve) => {
+      allLogged = resolve;
+    });
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: (_ms, signal) =>
+        new Promise<void>((resolve, reject) => {
+          void logged.then(resolve);
+          signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+        }),
+    };
+    const gated = new GameServersClient({ apiKey: env.emulator.apiKey, baseUrl: env.emulator.url, clock });
+    const { server, stream, rec } = await open("gap", gated);
+    try {
+      await stream.ready;
+      await say(server.id, ["before"]);
+      await rec.said(["before"]);
+      await consoleFault({ action: "drop" });
+      const many = words("g", 60); // 120 lines: more than the 100 replayed
+      await say(server.id, many);
+      allLogged();
+      await rec.said(many.slice(-10));
+      expect(rec.of("resumed")).toEqual([{ type: "resumed", mayHaveMissedLines: true }]);
+      expect(rec.count("Console: g1")).toBe(0); // beyond the replay: lost, and said so
+      expectEachOnce(rec, ["before", ...many.slice(-49)]);
+    } finally {
+      await stream.close();
+      await gated.close();
+    }
   });
 
   it("refreshes on a jwt error alone and recovers the lines dropped while expired", async () => {
