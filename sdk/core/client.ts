@@ -15,6 +15,7 @@ export const DEFAULT_BASE_URL = "https://api.sweathost.com";
 /** The console and log API host the seed documents show. */
 export const DEFAULT_CONSOLE_BASE_URL = "https://api.heo-systems.net";
 
+/** Options of {@link GameServersClient}; each falls back to its environment variable, then its default. */
 export interface ClientOptions {
   /** Bearer API key. @default process.env.GAMESERVERS_API_KEY */
   apiKey?: string;

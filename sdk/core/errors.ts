@@ -24,6 +24,7 @@ export class APIError extends GameServersError {
   readonly requestId: string | undefined;
   /** The parsed error body, when it was JSON. */
   readonly body: unknown;
+  /** The failed response's headers. */
   readonly headers: ResponseHeaders;
 
   constructor(status: number, code: string, message: string, requestId: string | undefined, body: unknown, headers: ResponseHeaders) {
@@ -36,12 +37,15 @@ export class APIError extends GameServersError {
   }
 }
 
+/** 400: the request was refused as invalid (`INVALID_PARAMS`, `validation_error`). */
 export class BadRequestError extends APIError {
   override name = "BadRequestError";
 }
+/** 401: the API key is missing, invalid or revoked. */
 export class AuthenticationError extends APIError {
   override name = "AuthenticationError";
 }
+/** 403: the key may not do this (another organization's server, a missing scope). */
 export class PermissionDeniedError extends APIError {
   override name = "PermissionDeniedError";
 }
@@ -60,18 +64,23 @@ export class InsufficientScopeError extends PermissionDeniedError {
 export class ProviderPermissionDeniedError extends PermissionDeniedError {
   override name = "ProviderPermissionDeniedError";
 }
+/** 404: no such server (or route). */
 export class NotFoundError extends APIError {
   override name = "NotFoundError";
 }
+/** 405: the route does not take this method. */
 export class MethodNotAllowedError extends APIError {
   override name = "MethodNotAllowedError";
 }
+/** 409: the request conflicts with the current state of its server. */
 export class ConflictError extends APIError {
   override name = "ConflictError";
 }
+/** 429: too many requests, still refused when the call's deadline came (the client retries until then). */
 export class RateLimitError extends APIError {
   override name = "RateLimitError";
 }
+/** 5xx: the API failed. */
 export class InternalServerError extends APIError {
   override name = "InternalServerError";
 }

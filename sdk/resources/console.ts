@@ -13,12 +13,14 @@ export interface ConsoleBootstrap {
   token: string;
 }
 
+/** What `client.console.sendCommand` returns: the command was accepted. */
 export interface ConsoleCommandResult {
   serverId: string;
   /** `sent` when the command reached the server's console. */
   status: string;
 }
 
+/** A server's latest log, as `client.logs.latest` returns it. */
 export interface LatestLog {
   serverId: string;
   /** True when the server has written no log yet. */
