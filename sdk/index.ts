@@ -4,6 +4,7 @@
  */
 // First, before anything loads undici: on a Node.js too old for it, name the Node.js needed.
 import "./internal/node-version.js";
+import * as schemas from "./schemas/index.js";
 
 export {
   type ConsoleConnectOptions,
@@ -72,4 +73,4 @@ export type {
   UpdateGameServerRequest,
 } from "./schemas/index.js";
 /** The zod schemas of every wire shape, for validating data of your own against them. */
-export * as schemas from "./schemas/index.js";
+export { schemas };
