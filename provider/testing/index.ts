@@ -1,2 +1,3 @@
-export { type OfflineOptions, type OfflineResource, type OfflineResourceEvent, type OfflineRun, runOffline } from "./offline.js";
+export { runOffline } from "./offline.js";
+export type { OfflineOptions, OfflineResource, OfflineResourceEvent, OfflineRun } from "./options.js";
 export { HostError, type InitFailure, ProviderHost, UNKNOWN, urnOf } from "./provider-host.js";

@@ -1,28 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type * as grpcTypes from "@grpc/grpc-js";
 import { GAME_SERVER_TYPE, UNKNOWN } from "../../sdk/internal/index.js";
+import { grpc, HostError, initFailureOf, proto, pulumiRequire, Struct, services } from "./host-protocol.js";
 
-/**
- * Pulumi's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`), started as the
- * engine starts it (plain node, cwd = the project directory), and called over gRPC in the
- * request shapes the engine sends. This is the exact code that runs our provider under `pulumi up`.
- */
-
-// gRPC and protobuf exactly as the host loads them: resolved from @pulumi/pulumi, not hoisting luck.
-const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi"));
-const grpc: typeof grpcTypes = pulumiRequire("@grpc/grpc-js");
-// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
-const { Struct }: any = pulumiRequire("google-protobuf/google/protobuf/struct_pb");
-type Struct = { toJavaScript(): unknown };
-// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
-const proto: any = pulumiRequire("./proto/provider_pb");
-// biome-ignore lint/suspicious/noExplicitAny: generated gRPC client
-const services: any = pulumiRequire("./proto/provider_grpc_pb");
-// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules ship loose types
-const statusProto: any = pulumiRequire("./proto/status_pb");
+export { HostError, type InitFailure } from "./host-protocol.js";
 
 /** The value the engine sends for an unknown (preview): give it as an input to check or diff as a preview would. */
 export { UNKNOWN };
@@ -30,23 +13,6 @@ export { UNKNOWN };
 /** The URN a GameServer named `name` has in stack `stack` of project `project`, as the engine sends it with every call. */
 export function urnOf(name: string, project = "test", stack = "dev"): string {
   return `urn:pulumi:${stack}::${project}::${GAME_SERVER_TYPE}::${name}`;
-}
-
-export interface InitFailure {
-  message: string;
-  id: string;
-  properties: Record<string, unknown>;
-  reasons: string[];
-}
-
-/** A gRPC error from Create/Update, with the ErrorResourceInitFailed detail when present. */
-export class HostError extends Error {
-  constructor(
-    message: string,
-    readonly initFailure: InitFailure | undefined,
-  ) {
-    super(message);
-  }
 }
 
 type Props = Record<string, unknown>;
@@ -59,6 +25,11 @@ const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
   "process.stdin.on('end', () => process.exit(0)); process.stdin.on('error', () => process.exit(0)); process.stdin.resume();",
 )}`;
 
+/**
+ * Pulumi's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`), started as the
+ * engine starts it (plain node, cwd = the project directory), and called over gRPC in the
+ * request shapes the engine sends. This is the exact code that runs our provider under `pulumi up`.
+ */
 export class ProviderHost {
   /** Everything the host printed (progress lines reach `pulumi up` from here). */
   output = "";
@@ -294,21 +265,4 @@ export class ProviderHost {
     req.setProperties(Struct.fromJavaScript(props as never));
     await this.#call("delete", req);
   }
-}
-
-function initFailureOf(error: grpcTypes.ServiceError): InitFailure | undefined {
-  const raw = error.metadata?.get("grpc-status-details-bin")[0];
-  if (!raw) return undefined;
-  const status = statusProto.Status.deserializeBinary(new Uint8Array(raw as Buffer));
-  for (const any of status.getDetailsList()) {
-    if (!String(any.getTypeUrl()).endsWith("pulumirpc.ErrorResourceInitFailed")) continue;
-    const detail = proto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
-    return {
-      message: status.getMessage(),
-      id: detail.getId(),
-      properties: detail.getProperties()?.toJavaScript() ?? {},
-      reasons: detail.getReasonsList(),
-    };
-  }
-  return undefined;
 }
