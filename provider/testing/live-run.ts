@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type GameServer, GameServersClient, NotFoundError } from "../../sdk/index.js";
 import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
 import { unpackAll } from "../fleet/pack.js";
+import { LATE_WRITE_MS } from "../shared/inputs.js";
 import type { Limiter } from "../shared/limiter.js";
 import type { OfflineOptions, OfflineResource } from "./options.js";
 import { HostError, type ProviderHost } from "./provider-host.js";
@@ -10,6 +12,9 @@ import { untrack } from "./signals.js";
 export const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
 /** How far the API's `createdAt` may be behind our clock when the sweep matches an interrupted create's server. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+/** How often the sweep looks again for the servers of interrupted creates, while their POSTs may still land. @default 250 ms */
+const LOOK_AGAIN_MS = 250;
+
 /** A create the host is working on: enough to find its server if the run is interrupted. */
 interface InFlightCreate {
   name: string;
@@ -81,7 +86,8 @@ export class LiveRun {
    * Deletes what the run created (through the provider), stops the host, then removes through the
    * API what the provider could not: servers recorded meanwhile or whose delete failed (by id),
    * and servers of creates that were still in flight, whose id the run never got (by the name
-   * check() gave them, created after the create was sent). Runs once; returns what is left.
+   * check() gave them, created after the create was sent), including those whose POST lands
+   * after the host stopped. Runs once; returns what is left.
    */
   cleanup(): Promise<string[]> {
     this.#cleanup ??= this.#doCleanup();
@@ -108,9 +114,11 @@ export class LiveRun {
       // Stop the host before looking for the rest: it sends no further POST after this.
       const interrupted = [...this.inFlight];
       await this.host.stop();
+      const stoppedAt = Date.now();
       this.flushLog();
       const leftovers = this.resources.filter((r) => deletable(r) && !done.has(r));
-      if (leftovers.length > 0 || interrupted.length > 0) problems.push(...(await this.#deleteThroughApi(leftovers, interrupted)));
+      if (leftovers.length > 0 || interrupted.length > 0)
+        problems.push(...(await this.#deleteThroughApi(leftovers, interrupted, stoppedAt)));
     } finally {
       if (!this.host.exited) await this.host.stop(true);
       untrack(this);
@@ -118,10 +126,13 @@ export class LiveRun {
     return problems;
   }
 
-  async #deleteThroughApi(leftovers: OfflineResource[], interrupted: InFlightCreate[]): Promise<string[]> {
+  async #deleteThroughApi(leftovers: OfflineResource[], interrupted: InFlightCreate[], stoppedAt: number): Promise<string[]> {
     const problems: string[] = [];
     const client = new GameServersClient({ apiKey: this.options.apiKey, baseUrl: this.options.apiUrl, maxRetries: 5 });
+    const tried = new Set<string>();
     const remove = async (id: string, name: string, why: string) => {
+      if (tried.has(id)) return;
+      tried.add(id);
       try {
         await client.gameServers.delete(id);
         this.options.log?.(`[runOffline] deleted ${name} (${id}): ${why}`);
@@ -135,17 +146,30 @@ export class LiveRun {
           problems.push(`${r.name}: its create's outcome stayed unknown, and the provider could not remove it`);
         else await remove(r.id!, r.name, "the provider's delete had failed or the create returned during cleanup");
       }
-      if (interrupted.length === 0) return problems;
-      const matches: GameServer[] = [];
-      try {
-        for (const server of await liveServers(client)) if (interrupted.some((c) => madeBy(c, server))) matches.push(server);
-      } catch (error) {
-        const names = interrupted.map((c) => c.name).join(", ");
-        problems.push(
-          `the servers of ${interrupted.length} interrupted create(s) (${names}) could not be looked up: ${(error as Error).message}`,
-        );
+      // The host is gone, but the API carries out a POST it received all the same: a create
+      // whose server is not there yet may still make it, up to LATE_WRITE_MS after the host
+      // stopped. Look again until every interrupted create's server was found, or that is over.
+      let waiting = interrupted;
+      while (waiting.length > 0) {
+        let servers: GameServer[];
+        try {
+          servers = await liveServers(client);
+        } catch (error) {
+          const names = interrupted.map((c) => c.name).join(", ");
+          problems.push(
+            `the servers of ${interrupted.length} interrupted create(s) (${names}) could not be looked up: ${(error as Error).message}`,
+          );
+          break;
+        }
+        for (const server of servers) {
+          if (!interrupted.some((c) => madeBy(c, server))) continue;
+          await remove(server.id, server.name, "its create was interrupted");
+          waiting = waiting.filter((c) => !madeBy(c, server));
+        }
+        const left = stoppedAt + LATE_WRITE_MS - Date.now();
+        if (waiting.length === 0 || left <= 0) break;
+        await sleep(Math.min(LOOK_AGAIN_MS, left));
       }
-      for (const server of matches) await remove(server.id, server.name, "its create was interrupted");
     } finally {
       await client.close();
     }
