@@ -1,5 +1,5 @@
-import { partOf } from "pulumi-gameservers";
 import { describe, expect, it } from "vitest";
+import { partOf } from "../provider/fleet/parts.js";
 import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
 import { type ProviderHost, ROOT, serializedProvider, useProviderHost } from "./helpers/provider-host.js";
 

@@ -1,8 +1,9 @@
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import { GameServerFleet, type GameServerFleetArgs, partOf } from "pulumi-gameservers";
+import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { partOf } from "../provider/fleet/parts.js";
 import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
 import { HostError, type ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
 

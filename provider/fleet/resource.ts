@@ -12,8 +12,8 @@ import { type FleetServerState, FleetServers } from "./servers/resource.js";
  * A fleet of game servers from defaults plus named servers (or a count), spread across regions.
  * An invalid definition throws before any API call, naming the server and the field.
  *
- * The servers are held by up to {@link FLEET_PARTS} `<name>-servers-<n>` resources (FleetServers),
- * each server in its own part for good (see {@link partOf}). A part's create
+ * The servers are held by up to 16 `<name>-servers-<n>` resources (FleetServers), each server in
+ * its own part for good (the part its key hashes to; every fixed-name server in the first). A part's create
  * sends its servers' creates at once and returns as soon as the API accepted each one, so every
  * id is in the state before anything waits; the provider sends the parts' requests first come
  * first served, so under a rate limit the first part returns long before the last, and the
@@ -28,7 +28,7 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
   readonly servers: Record<string, FleetMember>;
   /** Connect details by key, known once every server runs; export it as a stack output (passwords stay secret). */
   readonly roster: Record<string, RosterEntry>;
-  /** The resources that hold the fleet's servers, each a part of them (see {@link partOf}). */
+  /** The resources that hold the fleet's servers, each a part of them (one per key hash; fixed names in the first). */
   readonly parts: FleetServers[];
   /** The resource that waits for the servers; `readyAt` is when all of them ran. */
   readonly ready: FleetRoster;
