@@ -4,14 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { GameServerFleet, type GameServerFleetArgs, type Region } from "pulumi-gameservers";
 import { describe, expect, it } from "vitest";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { type ProviderHost, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
+import { FLEET_SERVERS_TYPE } from "../../../sdk/internal/index.js";
+import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
+import { type ProviderHost, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
 
-// Issue 17 point 5: a fleet's regions must not re-deal when one server is pinned, added or
-// removed, and a stack the round-robin of 67b3bd2 deployed keeps every server where it is.
+// A fleet's regions must not re-deal when one server is pinned, added or removed (a move is a
+// replacement), and a stack the older round-robin deal deployed keeps every server where it is.
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
-const FLEET_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
 // biome-ignore lint/suspicious/noExplicitAny: untyped internals (as the offline runner uses them)
 const rpc: any = createRequire(import.meta.url)("@pulumi/pulumi/runtime/rpc");
 const { waitForRPCs } = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -25,7 +25,7 @@ async function declare(args: GameServerFleetArgs): Promise<Record<string, Props>
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        if (a.type === FLEET_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
+        if (a.type === FLEET_SERVERS_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
         return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
       },
       call: (a) => a.inputs,
@@ -76,7 +76,7 @@ async function checkAll(host: ProviderHost, declared: Record<string, Props>, old
   return out;
 }
 
-/** A fleet's parts through the real host, as `pulumi up` drives them (see test/fleet.test.ts). */
+/** A fleet's parts through the real host, as `pulumi up` drives them (see fleet.test.ts). */
 class Stack {
   readonly parts = new Map<string, { id: string; inputs: Props; outs: Props }>();
   constructor(readonly host: ProviderHost) {}

@@ -2,9 +2,9 @@ import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
-import { CS2_CONFIG } from "./helpers/emulator.js";
-import { ProviderHost, ROOT, run, serializedProvider } from "./helpers/provider-host.js";
+import { type RunningEmulator, startEmulator } from "../../sdk/emulator/index.js";
+import { CS2_CONFIG } from "../helpers/emulator.js";
+import { ProviderHost, ROOT, run, serializedProvider } from "../helpers/provider-host.js";
 
 const SENTINELS = { SENTINEL_KEY: "gsk_sentinel_api_key_4f1c", SENTINEL_RCON: "sentinel-rcon-9d2e", SENTINEL_JOIN: "sentinel-join-7b3a" };
 const FIXTURE = path.join(ROOT, "test/fixtures/serialize-game-server.cjs");

@@ -3,12 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { partOf } from "../provider/fleet/parts.js";
-import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
-import { HostError, type ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "./helpers/provider-host.js";
+import { partOf } from "../../../provider/fleet/parts.js";
+import { FLEET_SERVERS_TYPE } from "../../../sdk/internal/index.js";
+import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
+import { HostError, type ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
-const FLEET_TYPE = "pulumi-nodejs:dynamic/gameservers:FleetServers";
 // Pulumi's secret wrappers as mocks receive them (internal, as the offline runner uses them).
 // biome-ignore lint/suspicious/noExplicitAny: untyped internals
 const rpc: any = createRequire(import.meta.url)("@pulumi/pulumi/runtime/rpc");
@@ -22,7 +22,7 @@ async function declare(args: GameServerFleetArgs): Promise<Record<string, Props>
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        if (a.type === FLEET_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
+        if (a.type === FLEET_SERVERS_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
         return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
       },
       call: (a) => a.inputs,
@@ -565,7 +565,7 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
     });
     try {
       // The twelve servers are spread over parts, each in the part its key names...
-      const parts = run.resources.filter((r) => r.type === FLEET_TYPE);
+      const parts = run.resources.filter((r) => r.type === FLEET_SERVERS_TYPE);
       expect(parts.length).toBeGreaterThan(1);
       const servers = parts.flatMap((part) =>
         Object.entries(part.outputs.servers as Record<string, Props>).map(([key, server]) => {
@@ -587,7 +587,7 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       expect(typeof run.outputs.readyAt).toBe("string");
       // The waiting resource started after every server's create had returned.
       const rosterStarted = events.find((e) => e.kind === "started" && e.type.endsWith(":FleetRoster"))!.at;
-      const created = events.filter((e) => e.kind === "created" && e.type === FLEET_TYPE).map((e) => e.at);
+      const created = events.filter((e) => e.kind === "created" && e.type === FLEET_SERVERS_TYPE).map((e) => e.at);
       expect(created).toHaveLength(parts.length);
       expect(rosterStarted).toBeGreaterThanOrEqual(Math.max(...created));
       // The program watched the servers, and the roster started once it had seen every one run...
@@ -616,7 +616,7 @@ describe("GameServerFleet waits without holding the engine's slots", () => {
       {
         newResource: (a) => {
           const state: Props = { ...a.inputs };
-          if (a.type === FLEET_TYPE)
+          if (a.type === FLEET_SERVERS_TYPE)
             state.servers = { a: { id: server.id, serverId: server.id, name: "cup-a", status: "pending", createdAt } };
           if (a.type.endsWith(":FleetRoster"))
             state.servers = { a: { serverId: server.id, connectUrl: "steam://connect/as-the-roster-has-it" } };

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CS2_CONFIGURATION_DEFAULTS } from "../sdk/schemas/index.js";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { type DeclaredServer, MiniEngine } from "./helpers/engine.js";
-import { ROOT, serializedProvider, useProviderHost } from "./helpers/provider-host.js";
+import { CS2_CONFIGURATION_DEFAULTS } from "../../../sdk/schemas/index.js";
+import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
+import { type DeclaredServer, MiniEngine } from "../../helpers/engine.js";
+import { ROOT, serializedProvider, useProviderHost } from "../../helpers/provider-host.js";
 
 // Issue 17 point 2: an API that fills in defaults and adds fields must not make an unchanged
 // program write, and a key the program stops declaring is handled in place, never replaced.

@@ -4,8 +4,8 @@ import path from "node:path";
 import { GameServer, GameServerFleet } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it, vi } from "vitest";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { ROOT } from "./helpers/provider-host.js";
+import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
+import { ROOT } from "../../helpers/provider-host.js";
 
 // Scripts are node processes that start Pulumi and its provider host: slow on a loaded machine.
 vi.setConfig({ testTimeout: 60_000 });

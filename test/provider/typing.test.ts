@@ -1,13 +1,13 @@
 /**
- * What a user's editor checks (issue 11). The `@ts-expect-error` lines are the tests: `npm test`
+ * What a user's editor checks. The `@ts-expect-error` lines are the tests: `npm test`
  * type-checks this file (`tsc -p tsconfig.json`), and a line that stops being an error fails
  * the type-check. The program is declared, never run.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { GameServer, GameServerFleet, type Region } from "pulumi-gameservers";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { RequestValidationError } from "../sdk/index.js";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
+import { RequestValidationError } from "../../sdk/index.js";
+import { CS2_CONFIG, useEmulator } from "../helpers/emulator.js";
 
 const { rconPassword: _r, ...cs2 } = CS2_CONFIG;
 

@@ -1,8 +1,8 @@
 import { GameServer, getLatestLog, ServerCommand } from "pulumi-gameservers";
 import { runOffline } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CS2_CONFIG, cs2, useEmulator } from "./helpers/emulator.js";
-import { HostError, ROOT, serializedProvider, useProviderHost } from "./helpers/provider-host.js";
+import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
+import { HostError, ROOT, serializedProvider, useProviderHost } from "../../helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
 

@@ -1,5 +1,5 @@
 /**
- * The fault matrix (issue 8): every call the provider makes, faulted in every way the emulator
+ * The fault matrix: every call the provider makes, faulted in every way the emulator
  * can fail it, once and sustained past the retry budget, through Pulumi's own dynamic-provider
  * host; failed runs are run again the way a user re-runs `pulumi up`. After every scenario the
  * stack must hold the invariant: every live server the provider created is in state exactly
@@ -11,12 +11,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { intentOf } from "../provider/core/fingerprint.js";
-import { type RunningEmulator, startEmulator } from "../sdk/emulator/index.js";
-import { GameServersClient } from "../sdk/index.js";
-import { Control, CS2_CONFIG } from "./helpers/emulator.js";
-import { type DeclaredServer, MiniEngine, type StateEntry } from "./helpers/engine.js";
-import { ProviderHost, ROOT, serializedProvider } from "./helpers/provider-host.js";
+import { intentOf } from "../../provider/core/fingerprint.js";
+import { type RunningEmulator, startEmulator } from "../../sdk/emulator/index.js";
+import { GameServersClient } from "../../sdk/index.js";
+import { Control, CS2_CONFIG } from "../helpers/emulator.js";
+import { type DeclaredServer, MiniEngine, type StateEntry } from "../helpers/engine.js";
+import { ProviderHost, ROOT, serializedProvider } from "../helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
 /** Client timeout of the provider in the matrix: short, so "slower than the timeout" is cheap. */
@@ -82,7 +82,7 @@ type Shape = "servers" | "fleet";
 
 /**
  * The program before and after the change: one auto-named server updated, one auto-named and one
- * fixed-name server replaced. In the fleet shape (issue 9) the same servers are one FleetServers
+ * fixed-name server replaced. In the fleet shape the same servers are one FleetServers
  * part (the resource each of a GameServerFleet's parts is: it holds several servers and creates
  * them without waiting), and a roster resource waits for them.
  */
@@ -464,7 +464,7 @@ async function untilMade(lane: Lane, n: number): Promise<void> {
 }
 
 /**
- * Two stacks of one project in one directory (issue 17): their provider hosts share the create
+ * Two stacks of one project in one directory: their provider hosts share the create
  * journal's directory, and their programs the resource names. `orgs: 2` gives prod an API key of
  * another organization.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FIRST_POLL_MS, Watcher } from "../provider/core/watcher.js";
-import type { RateLimitRoom } from "../sdk/index.js";
-import { cs2, recordingClock, useEmulator } from "./helpers/emulator.js";
+import { FIRST_POLL_MS, Watcher } from "../../../provider/core/watcher.js";
+import type { RateLimitRoom } from "../../../sdk/index.js";
+import { cs2, recordingClock, useEmulator } from "../../helpers/emulator.js";
 
 describe("the shared watcher", () => {
   const env = useEmulator();

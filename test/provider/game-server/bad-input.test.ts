@@ -3,9 +3,9 @@ import { GameServer, resolveFleet } from "pulumi-gameservers";
 import { check } from "pulumi-gameservers/handlers";
 import { runOffline, UNKNOWN } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RequestValidationError } from "../sdk/index.js";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { ROOT, serializedProvider, useProviderHost } from "./helpers/provider-host.js";
+import { RequestValidationError } from "../../../sdk/index.js";
+import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
+import { ROOT, serializedProvider, useProviderHost } from "../../helpers/provider-host.js";
 
 const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
 const INPUT_KEYS = [

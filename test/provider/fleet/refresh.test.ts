@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { partOf } from "../provider/fleet/parts.js";
-import { CS2_CONFIG, useEmulator } from "./helpers/emulator.js";
-import { type ProviderHost, ROOT, serializedProvider, useProviderHost } from "./helpers/provider-host.js";
+import { partOf } from "../../../provider/fleet/parts.js";
+import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
+import { type ProviderHost, ROOT, serializedProvider, useProviderHost } from "../../helpers/provider-host.js";
 
 // Issue 17, point 4: `pulumi refresh` of a fleet, through Pulumi's own dynamic-provider host: the
 // read of each FleetServers part and of the FleetRoster, under the API's rate limit.
