@@ -1,13 +1,8 @@
 /**
- * What the diffs of this deployment decided for each server, by its id: kept (unchanged or
- * updated in place) or not (replaced, deleted). The provider host runs every dynamic resource of
- * a deployment in one process, and a resource that takes a server's id (a ServerCommand, the
- * fleet's roster) is diffed after the resource that holds the server.
- *
- * It matters in a preview: there the engine gives an updated resource of a dynamic provider its
- * new inputs as outputs (the host has no preview of an update), so a server's id reaches the
- * resources that take it as unknown, and only this says whether it will stay the same.
- * Importing this module reads nothing and starts nothing.
+ * What this deployment's diffs decided for each server (kept, or replaced/deleted) and each fleet
+ * part, for the resources diffed after them in the same host process. In a preview the engine
+ * gives an updated dynamic resource its new inputs as outputs, so a server's id arrives unknown
+ * and only this says whether it stays. Importing this module starts nothing.
  */
 
 export type ServerFate = "kept" | "replaced";

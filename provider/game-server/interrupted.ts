@@ -13,7 +13,11 @@ import { labelOf } from "./failures.js";
 import { type ProviderInputs, parseInputs } from "./inputs.js";
 import { passwordPatch, stopSettings } from "./requests.js";
 
+/** The create journal of this process: every GameServer (and every server of a fleet) writes to it. */
 export const journal = new Journal();
+
+/** The journal's scope of inputs that name no stack (a host driven directly, not by a program). */
+const UNSCOPED = "(no stack)";
 
 /** The intent of the POST a create sent (or of the interrupted create it resumed). */
 export interface JournalRecord {
@@ -33,9 +37,7 @@ export function settleCreate(id: string, props: Props, news: Props = {}): void {
   journal.settle(stack ?? UNSCOPED, journalKey(outputs), id);
 }
 
-/** The journal's scope of inputs that name no stack (a host driven directly, not by a program). */
-const UNSCOPED = "(no stack)";
-
+/** The stack a create's journal entry belongs to. */
 export function stackOf(inputs: ProviderInputs): string {
   return inputs.stack ?? UNSCOPED;
 }

@@ -1,13 +1,10 @@
 /**
- * The serialized provider of every GameServer: a shim whose methods load the implementation from
- * the installed package by name, inside their bodies, so the text stored in each resource's
- * state is a `require` of this module, captures nothing from the program, and holds no path of
- * this machine (how Pulumi serializes it: https://www.pulumi.com/docs/iac/concepts/functions/function-serialization/).
- *
- * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/dynamic-provider`), its
- * method names and the path it requires (`pulumi-gameservers/handlers`) are written into every
- * existing state and loaded again by later refresh and destroy runs: the package's `exports`
- * keep both paths whatever file they point at. Never rename them.
+ * The serialized provider of every GameServer: its methods require the implementation by package
+ * name inside their bodies, so each resource's state stores a `require` of this module (see
+ * https://www.pulumi.com/docs/iac/concepts/functions/function-serialization/).
+ * COMPATIBILITY PROMISE: `pulumi-gameservers/dynamic-provider`, these method names and
+ * `pulumi-gameservers/handlers` are written into every existing state and loaded again by later
+ * refresh and destroy runs: the package's `exports` keep both paths, whatever file they point at.
  */
 import type * as handlers from "./handlers.js";
 

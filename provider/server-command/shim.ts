@@ -1,12 +1,9 @@
 /**
  * The serialized provider of every ServerCommand: like the GameServer's (game-server/shim.ts),
- * a tiny object whose methods load the implementation from the installed package by name,
- * inside their bodies.
- *
- * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/command-provider`), its
- * method names and the path it requires (`pulumi-gameservers/command-handlers`) are written into
- * every state that holds a ServerCommand: the package's `exports` keep both paths whatever file
- * they point at.
+ * its methods require the implementation by package name.
+ * COMPATIBILITY PROMISE: `pulumi-gameservers/command-provider`, these method names and
+ * `pulumi-gameservers/command-handlers` are written into every state that holds a
+ * ServerCommand: the package's `exports` keep both paths, whatever file they point at.
  */
 import type * as handlers from "./handlers.js";
 

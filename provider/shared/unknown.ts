@@ -1,7 +1,4 @@
-/**
- * Values a preview does not know yet. The engine sends each as one fixed string, in check, diff
- * and a preview's outputs; a provider must never reject one or call the API with it.
- */
+/** Values a preview does not know yet: one fixed string the engine sends, never to reject nor send to the API. */
 import { UNKNOWN } from "../../sdk/internal/index.js";
 
 export { UNKNOWN };

@@ -1,11 +1,9 @@
 /**
- * The serialized provider of every FleetServers (a part of a GameServerFleet's servers): like the GameServer's (game-server/shim.ts),
- * a tiny object whose methods load the implementation from the installed package by name,
- * inside their bodies.
- *
- * COMPATIBILITY PROMISE: this module's export path (`pulumi-gameservers/fleet-provider`), its method
- * names and the path it requires (`pulumi-gameservers/fleet-handlers`) are written into every state that
- * holds a fleet: the package's `exports` keep both paths whatever file they point at.
+ * The serialized provider of every FleetServers (a part of a fleet's servers): like the
+ * GameServer's (game-server/shim.ts), its methods require the implementation by package name.
+ * COMPATIBILITY PROMISE: `pulumi-gameservers/fleet-provider`, these method names and
+ * `pulumi-gameservers/fleet-handlers` are written into every state that holds a fleet: the
+ * package's `exports` keep both paths, whatever file they point at.
  */
 import type * as handlers from "./handlers.js";
 
