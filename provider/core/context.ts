@@ -4,8 +4,8 @@
  * type's `configure` never disturbs the first's work in flight. Importing it reads nothing.
  */
 import { isDeepStrictEqual } from "node:util";
-import { GameServersClient, type RequestOptions } from "../../sdk/index.js";
-import { readSettings, type Settings } from "./settings.js";
+import type { GameServersClient, RequestOptions } from "../../sdk/index.js";
+import { clientFor, readSettings, type Settings } from "./settings.js";
 import { Watcher } from "./watcher.js";
 
 interface Api {
@@ -46,14 +46,15 @@ export function settings(): Settings {
 /** The client and the shared watcher for the current settings, made on first use. */
 export function connect(): Api {
   if (api) return api;
-  const { apiKey, apiUrl, consoleApiUrl, requestTimeoutMs, pollIntervalMs } = settings();
+  const configured = settings();
+  const { apiKey } = configured;
   if (!apiKey) {
     throw new Error(
       "No API key for the game servers API: run `pulumi config set --secret gameservers:apiKey <key>` (or set GAMESERVERS_API_KEY)",
     );
   }
-  const client = new GameServersClient({ apiKey, baseUrl: apiUrl, consoleBaseUrl: consoleApiUrl, timeout: requestTimeoutMs });
-  api = { client, watcher: new Watcher(client, pollIntervalMs) };
+  const client = clientFor({ ...configured, apiKey });
+  api = { client, watcher: new Watcher(client, configured.pollIntervalMs) };
   return api;
 }
 

@@ -3,6 +3,8 @@
  * as fallbacks. Read by the provider host's configure, and by a program that watches its
  * fleets' servers (see fleet/addresses.ts); importing this module reads nothing.
  */
+import { GameServersClient } from "../../sdk/index.js";
+
 /**
  * The longest interval between the shared watcher's polls when `gameservers:pollIntervalMs` is
  * not set: polls start 250 ms after a wait begins and slow down to this. One poll costs one
@@ -10,6 +12,16 @@
  * server that became ready is reported. @default 1000 ms
  */
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+/** A client of the API with these settings (their API key is required). */
+export function clientFor(settings: Settings & { apiKey: string }): GameServersClient {
+  return new GameServersClient({
+    apiKey: settings.apiKey,
+    baseUrl: settings.apiUrl,
+    consoleBaseUrl: settings.consoleApiUrl,
+    timeout: settings.requestTimeoutMs,
+  });
+}
 
 export interface Settings {
   apiKey: string | undefined;

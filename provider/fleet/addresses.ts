@@ -1,20 +1,13 @@
 /**
- * Each fleet server's address in the program as soon as that server runs.
- *
- * A resource's outputs reach the program only when its whole operation ends, so through the
- * fleet's FleetRoster alone a server that ran first would wait for the last one (five seconds
- * and more when half a fleet is queued). So once the fleet's servers are created, the program
- * watches the ones this run created itself (for {@link PROGRAM_WATCH_MS} at most), read-only,
- * and settles each `fleet.roster[key]` address the moment the API confirms that server running:
- * a resource that depends on one server's address can start then. The roster resource starts
- * when every watch has ended, and mostly confirms what the program saw with one read. A server
- * the program did not see running (failed, stopped, gone, not watched, watched too long, or no
- * API key in the program's config) takes the roster's value, and the roster waits for it as
- * before. Nothing is watched in preview.
+ * Each fleet server's address in the program as soon as that server runs. A resource's outputs
+ * reach the program only when its whole operation ends, so through the roster alone a server that
+ * ran first would wait for the last. The program watches the servers this run created (read-only,
+ * for {@link PROGRAM_WATCH_MS} at most, never in preview) and settles each `fleet.roster[key]`
+ * address when the API confirms it running; any other server takes the roster's value.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type GameServer, GameServersClient } from "../../sdk/index.js";
-import { readSettings } from "../core/settings.js";
+import type { GameServer, GameServersClient } from "../../sdk/index.js";
+import { clientFor, readSettings } from "../core/settings.js";
 import { Watcher } from "../core/watcher.js";
 
 /** The program's own client and watcher, shared by every fleet of the program, open while any watch runs. */
@@ -107,12 +100,7 @@ function open(): Connection | undefined {
   if (!settings.apiKey) return undefined;
   const key = JSON.stringify(settings);
   if (connection?.settings === key) return connection;
-  const client = new GameServersClient({
-    apiKey: settings.apiKey,
-    baseUrl: settings.apiUrl,
-    consoleBaseUrl: settings.consoleApiUrl,
-    timeout: settings.requestTimeoutMs,
-  });
+  const client = clientFor({ ...settings, apiKey: settings.apiKey });
   connection = { settings: key, client, watcher: new Watcher(client, settings.pollIntervalMs), watches: 0 };
   return connection;
 }

@@ -7,23 +7,13 @@
 import * as server from "../../game-server/handlers.js";
 import { isRecord, type Props, STACK_INPUT } from "../../shared/inputs.js";
 import { UNKNOWN } from "../../shared/unknown.js";
-import { unpackAll } from "../pack.js";
+import { SHARED_SETTINGS, unpackAll } from "../pack.js";
 
 /** A server's password inputs: kept in `passwords`, the resource's one secret output. */
 const PASSWORD_KEYS = ["rconPassword", "serverPassword"] as const;
 
 /** What a fleet server's inputs may hold (the GameServer inputs a fleet declares, passwords apart). */
-export const SPEC_KEYS = [
-  "name",
-  "autoNamePrefix",
-  "gameType",
-  "region",
-  "configuration",
-  "autoStop",
-  "autostopMinutes",
-  "readyTimeoutSeconds",
-  "replaceIfStopped",
-];
+export const SPEC_KEYS: readonly string[] = ["name", "autoNamePrefix", ...SHARED_SETTINGS];
 
 export interface Fleet {
   fleet: string;

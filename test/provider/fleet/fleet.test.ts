@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
@@ -6,38 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { partOf } from "../../../provider/fleet/parts.js";
 import { FLEET_SERVERS_TYPE } from "../../../sdk/internal/index.js";
 import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
+import { declareParts, PartsStack, waitForRPCs } from "../../helpers/fleet-parts.js";
 import { HostError, type ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
-// Pulumi's secret wrappers as mocks receive them (internal, as the offline runner uses them).
-// biome-ignore lint/suspicious/noExplicitAny: untyped internals
-const rpc: any = createRequire(import.meta.url)("@pulumi/pulumi/runtime/rpc");
-// Pulumi's own drain of outstanding RPCs (internal, as the offline runner uses it).
-const { waitForRPCs } = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 type Props = Record<string, unknown>;
-
-/** The FleetServers parts a fleet definition declares, by resource name, as the engine receives them (secrets unwrapped). */
-async function declare(args: GameServerFleetArgs): Promise<Record<string, Props>> {
-  const declared: Record<string, Props> = {};
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        if (a.type === FLEET_SERVERS_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
-        return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
-      },
-      call: (a) => a.inputs,
-    },
-    "fleet",
-    "test",
-    false,
-  );
-  new GameServerFleet("cup", args);
-  // Every registration, the component's outputs included, reaches these mocks before the next
-  // declaration replaces them.
-  await waitForRPCs();
-  if (Object.keys(declared).length === 0) throw new Error("the fleet declared no FleetServers resource");
-  return declared;
-}
 
 /** The parts of `server-1`, `server-2`, `a` and `final`, as every fleet's state has them. */
 const PINNED_PARTS = [10, 7, 11, 13];
@@ -50,77 +22,6 @@ function onlyPart(declared: Record<string, Props>): [string, Props] {
   const parts = Object.entries(declared);
   expect(parts).toHaveLength(1);
   return parts[0]!;
-}
-
-function unwrapSecrets(value: unknown): unknown {
-  if (rpc.isRpcSecret(value)) return unwrapSecrets(rpc.unwrapRpcSecret(value));
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
-  return value;
-}
-
-/** A fleet's FleetServers parts through the real host, as `pulumi up` drives them. */
-class Stack {
-  readonly parts = new Map<string, { id: string; inputs: Props; outs: Props }>();
-  constructor(readonly host: ProviderHost) {}
-
-  /**
-   * Each declared part checked, then created, or diffed and updated when the provider reports
-   * changes; a part no longer declared is deleted. Returns what happened to each part that changed.
-   */
-  async up(declared: Record<string, Props>): Promise<Record<string, "create" | "update" | "delete">> {
-    const done: Record<string, "create" | "update" | "delete"> = {};
-    for (const [name, news] of Object.entries(declared)) {
-      const part = this.parts.get(name);
-      const { inputs, failures } = await this.host.check(name, part?.inputs ?? {}, news);
-      expect(failures).toEqual([]);
-      if (!part) {
-        const made = await this.host.create(name, inputs);
-        this.parts.set(name, { id: made.id, inputs, outs: made.outs });
-        done[name] = "create";
-        continue;
-      }
-      const diff = await this.host.diff(name, part.id, part.outs, inputs);
-      // A part is never replaced: its servers are, one by one.
-      expect(diff.replaces).toEqual([]);
-      if (diff.changes !== "some") continue;
-      Object.assign(part, { outs: await this.host.update(name, part.id, part.outs, inputs), inputs });
-      done[name] = "update";
-    }
-    for (const [name, part] of this.parts) {
-      if (name in declared) continue;
-      await this.host.delete(name, part.id, part.outs);
-      this.parts.delete(name);
-      done[name] = "delete";
-    }
-    return done;
-  }
-
-  /** `pulumi refresh`: each part read, its state replaced by what the read returned. */
-  async refresh(): Promise<void> {
-    for (const [name, part] of this.parts) {
-      const read = await this.host.read(name, part.id, part.outs);
-      expect(read.id).toBe(part.id);
-      part.outs = read.props;
-    }
-  }
-
-  /** Every part's servers, by key. */
-  servers(): Record<string, Props> {
-    return Object.assign({}, ...[...this.parts.values()].map((p) => p.outs.servers as Record<string, Props>));
-  }
-
-  server(key: string): Props {
-    return this.servers()[key]!;
-  }
-
-  keys(): string[] {
-    return Object.keys(this.servers()).sort();
-  }
-
-  async destroy(): Promise<void> {
-    await this.up({});
-  }
 }
 
 /** The host printed `text` (a line can arrive just after the call's answer). */
@@ -152,10 +53,10 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     // a and v share a part; b and c each have their own (see partOf).
     expect(partName("v")).toBe(partName("a"));
     expect(new Set([partName("a"), partName("b"), partName("c")]).size).toBe(3);
-    const stack = new Stack(fixture.host);
+    const stack = new PartsStack(fixture.host);
     const three = { a: {}, b: {}, c: { configuration: { freezeTime: 20 } } };
     let before = await requests(env);
-    expect(await stack.up(await declare(definition(three)))).toEqual({
+    expect(await stack.up(await declareParts(definition(three)))).toEqual({
       [partName("a")]: "create",
       [partName("b")]: "create",
       [partName("c")]: "create",
@@ -167,13 +68,13 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
 
     // Nothing changed: no request at all.
     before = await requests(env);
-    expect(await stack.up(await declare(definition(three)))).toEqual({});
+    expect(await stack.up(await declareParts(definition(three)))).toEqual({});
     expect(delta(before, await requests(env))).toEqual({});
 
     // Add v: only v is created, by its part, and the preview's line says so.
     fixture.host.output = "";
     before = await requests(env);
-    expect(await stack.up(await declare(definition({ ...three, v: {} })))).toEqual({ [partName("v")]: "update" });
+    expect(await stack.up(await declareParts(definition({ ...three, v: {} })))).toEqual({ [partName("v")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1 });
     await expectPrinted(fixture.host, 'GameServerFleet "cup": creates v; every other server is left alone');
     expect(ids(["a", "c"])).toEqual([idA, idC]);
@@ -181,7 +82,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     // Remove b: only b is deleted (its part with it: it held no other).
     const { b: _b, ...withoutB } = { ...three, v: {} };
     before = await requests(env);
-    expect(await stack.up(await declare(definition(withoutB)))).toEqual({ [partName("b")]: "delete" });
+    expect(await stack.up(await declareParts(definition(withoutB)))).toEqual({ [partName("b")]: "delete" });
     expect(delta(before, await requests(env))).toEqual({ [DELETE]: 1 });
     expect(stack.keys()).toEqual(["a", "c", "v"]);
     expect((await env.client.gameServers.list()).total).toBe(3);
@@ -189,7 +90,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     // Change the default freezeTime: a and v inherit it and are updated in place; c overrides it.
     fixture.host.output = "";
     before = await requests(env);
-    expect(await stack.up(await declare(definition(withoutB, 18)))).toEqual({ [partName("a")]: "update" });
+    expect(await stack.up(await declareParts(definition(withoutB, 18)))).toEqual({ [partName("a")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [PATCH]: 2 });
     await expectPrinted(fixture.host, "updates a (configuration), v (configuration)");
     const byId = new Map((await env.client.gameServers.list()).items.map((s) => [s.id, s]));
@@ -199,7 +100,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     fixture.host.output = "";
     before = await requests(env);
     const moved = definition({ ...withoutB, c: { region: "eu-west-1", configuration: { freezeTime: 20 } } }, 18);
-    expect(await stack.up(await declare(moved))).toEqual({ [partName("c")]: "update" });
+    expect(await stack.up(await declareParts(moved))).toEqual({ [partName("c")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
     await expectPrinted(fixture.host, "replaces c (region)");
     expect(stack.server("c").region).toBe("eu-west-1");
@@ -218,13 +119,13 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     expect(["server-1", "server-2", "a", "final"].map((k) => partOf(k, false))).toEqual(PINNED_PARTS);
     expect(partOf("final", true)).toBe(0);
     const twenty = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`s-${i}`, {}]));
-    const parts = await declare(definition(twenty));
+    const parts = await declareParts(definition(twenty));
     // Spread over several parts, each server in the part its key names.
     expect(Object.keys(parts).length).toBeGreaterThan(5);
     for (const [name, inputs] of Object.entries(parts))
       for (const key of Object.keys(inputs.servers as Props)) expect(partName(key)).toBe(name);
     // With ten more, and a fixed-name one: every part of the twenty is declared as it was, or grows.
-    const more = await declare(
+    const more = await declareParts(
       definition({ ...twenty, ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t-${i}`, {}])), f: { name: "cup-f" } }),
     );
     for (const [name, inputs] of Object.entries(parts)) {
@@ -239,9 +140,9 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   it("keeps every server that exists when some fail, and the next up finishes the rest", async () => {
     // A live server already carries the fixed name the fleet declares for "b".
     const squatter = await env.client.gameServers.create(cs2("cup-final", "eu-central-1"));
-    const stack = new Stack(fixture.host);
+    const stack = new PartsStack(fixture.host);
     // Servers with fixed names share a part: one of its servers fails.
-    const declared = await declare(definition({ a: { name: "cup-a" }, b: { name: "cup-final" }, c: { name: "cup-c" } }));
+    const declared = await declareParts(definition({ a: { name: "cup-a" }, b: { name: "cup-final" }, c: { name: "cup-c" } }));
     const [part, news] = onlyPart(declared);
     const { inputs } = await fixture.host.check(part, {}, news);
     const failure = await fixture.host.create(part, inputs).then(
@@ -266,13 +167,13 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   });
 
   it("frees a fixed name a removed server carried before a new server takes it", async () => {
-    const stack = new Stack(fixture.host);
-    await stack.up(await declare(definition({ old: { name: "cup-moved" }, keep: {} })));
+    const stack = new PartsStack(fixture.host);
+    await stack.up(await declareParts(definition({ old: { name: "cup-moved" }, keep: {} })));
     const before = await requests(env);
     // A slow delete: the name is still taken unless the new server waits for it.
     await env.control.fault({ method: "DELETE", route: "/v1/game-servers/:id", times: 1, delayMs: 200 });
     // Both fixed names are in one part, whose update deletes the old server first.
-    expect(await stack.up(await declare(definition({ new: { name: "cup-moved" }, keep: {} })))).toEqual({
+    expect(await stack.up(await declareParts(definition({ new: { name: "cup-moved" }, keep: {} })))).toEqual({
       [partName("new", true)]: "update",
     });
     expect(delta(before, await requests(env))).toMatchObject({ [POST]: 1, [DELETE]: 1 });
@@ -282,10 +183,10 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   });
 
   it("a preview that does not know the passwords yet shows them as changing in place, not as a replacement", async () => {
-    const stack = new Stack(fixture.host);
+    const stack = new PartsStack(fixture.host);
     const base = definition({ a: {} });
     const withPassword = { ...base, defaults: { ...base.defaults, serverPassword: "join-the-cup" } };
-    const [name, news] = onlyPart(await declare(withPassword));
+    const [name, news] = onlyPart(await declareParts(withPassword));
     await stack.up({ [name]: news });
     const part = stack.parts.get(name)!;
     const { inputs } = await fixture.host.check(name, part.inputs, { ...news, passwords: UNKNOWN });
@@ -298,7 +199,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
 
   it("a preview with a whole server or the shared settings unknown passes them through, without a failure or a request", async () => {
     // a and v share a part.
-    const [part, declared] = onlyPart(await declare(definition({ a: {}, v: {} })));
+    const [part, declared] = onlyPart(await declareParts(definition({ a: {}, v: {} })));
     const requestsBefore = (await env.control.stats()).requests.total;
     const withServer = { ...declared, servers: { ...(declared.servers as Props), v: UNKNOWN } };
     const checked = await fixture.host.check(part, {}, withServer);
@@ -322,7 +223,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
 
   it("sends the parts' creates first come first served: under a rate limit, the part that started first is not held behind the next", async () => {
     // Two parts of 40 servers (more than the requests in flight at once), at 50 requests/s.
-    const [, declared] = onlyPart(await declare(definition({ a: {} })));
+    const [, declared] = onlyPart(await declareParts(definition({ a: {} })));
     const part = (prefix: string) => ({
       __provider: declared.__provider,
       fleet: "cup",
@@ -364,7 +265,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     };
     let message = "";
     try {
-      await declare(bad);
+      await declareParts(bad);
     } catch (error) {
       message = (error as Error).message;
     }
@@ -378,7 +279,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
   });
 
   it("counts servers from a template and spreads them over the regions", async () => {
-    const declared = await declare({
+    const declared = await declareParts({
       defaults: { gameType: "cs2", configuration: CONFIGURATION },
       count: 3,
       nameTemplate: "pug-{n}",
@@ -393,7 +294,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     expect(Object.values(servers).map((i) => i.autoNamePrefix)).toEqual(["cup-pug-1", "cup-pug-2", "cup-pug-3"]);
     expect((servers["pug-2"]!.configuration as Props).maxPlayers).toBe(12);
     await expect(
-      declare({ defaults: { gameType: "cs2", region: "us-east-1", configuration: CONFIGURATION }, count: 2, nameTemplate: "pug" }),
+      declareParts({ defaults: { gameType: "cs2", region: "us-east-1", configuration: CONFIGURATION }, count: 2, nameTemplate: "pug" }),
     ).rejects.toThrow(/nameTemplate must contain \{n\}/);
   });
 });
@@ -412,15 +313,15 @@ describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
   });
 
   /** The roster's inputs for these keys of the stack, as the fleet's program sends them. */
-  function rosterInputs(stack: Stack, keys: string[]): Props {
+  function rosterInputs(stack: PartsStack, keys: string[]): Props {
     const servers = Object.fromEntries(keys.map((k) => [k, { serverId: stack.server(k).serverId }]));
     return { fleet: "cup", servers, readyTimeoutSeconds: 600, __provider: rosterProvider };
   }
 
   /** The fleet deployed with its roster, then its `final` server stopped by the platform. */
   async function withFinalStopped() {
-    const stack = new Stack(fixture.host);
-    await stack.up(await declare(definition()));
+    const stack = new PartsStack(fixture.host);
+    await stack.up(await declareParts(definition()));
     const roster = await fixture.host.create("cup-roster", rosterInputs(stack, ["a", "final"]));
     const finalId = stack.server("final").serverId as string;
     await env.control.stop(finalId);
@@ -460,7 +361,7 @@ describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
     await stack.refresh();
     fixture.host.output = "";
     const before = await requests(env);
-    expect(await stack.up(await declare(definition()))).toEqual({});
+    expect(await stack.up(await declareParts(definition()))).toEqual({});
     expect(delta(before, await requests(env))).toEqual({});
     await expectStoppedLines("final", finalId, "as the stack last read it");
   });
@@ -468,7 +369,7 @@ describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
   it("an up that updates it succeeds and names it", async () => {
     const { stack, finalId } = await withFinalStopped();
     // The state still says running: the update is what learns it stopped.
-    expect(await stack.up(await declare(definition({ final: { configuration: { freezeTime: 20 } } })))).toEqual({
+    expect(await stack.up(await declareParts(definition({ final: { configuration: { freezeTime: 20 } } })))).toEqual({
       [partName("final")]: "update",
     });
     expect(stack.server("final")).toMatchObject({ status: "stopped", connectUrl: null });
@@ -477,7 +378,7 @@ describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
 
   it("the roster's wait, after a server is added, lists it as stopped without an address, names its key, and does not fail the up", async () => {
     const { stack, finalId, roster } = await withFinalStopped();
-    await stack.up(await declare(definition({ b: {} })));
+    await stack.up(await declareParts(definition({ b: {} })));
     fixture.host.output = "";
     const outs = await fixture.host.update("cup-roster", roster.id, roster.outs, rosterInputs(stack, ["a", "final", "b"]));
     const entries = outs.servers as Record<string, Props>;
@@ -495,7 +396,9 @@ describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
     await stack.refresh();
     fixture.host.output = "";
     const before = await requests(env);
-    expect(await stack.up(await declare(definition({ final: { replaceIfStopped: true } })))).toEqual({ [partName("final")]: "update" });
+    expect(await stack.up(await declareParts(definition({ final: { replaceIfStopped: true } })))).toEqual({
+      [partName("final")]: "update",
+    });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
     await expectPrinted(fixture.host, 'GameServerFleet "cup": replaces final (status); every other server is left alone');
     expect(stack.server("final")).toMatchObject({ status: "running", connectUrl: expect.stringMatching(/^steam:/) });
@@ -503,7 +406,7 @@ describe("GameServerFleet: a server the platform stopped (autoStop)", () => {
     expect(stack.server("a").serverId).toBe(idA);
     expect((await env.client.gameServers.get(finalId)).deletedAt).not.toBeNull();
     // Running again: the setting replaces nothing more.
-    expect(await stack.up(await declare(definition({ final: { replaceIfStopped: true } })))).toEqual({});
+    expect(await stack.up(await declareParts(definition({ final: { replaceIfStopped: true } })))).toEqual({});
   });
 
   it("the fleet's roster output gives each server's status", async () => {

@@ -1,50 +1,18 @@
-import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
-import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { GameServerFleet, type GameServerFleetArgs, type Region } from "pulumi-gameservers";
+import type { GameServerFleetArgs, Region } from "pulumi-gameservers";
 import { describe, expect, it } from "vitest";
-import { FLEET_SERVERS_TYPE } from "../../../sdk/internal/index.js";
 import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
+import { declareParts, PartsStack } from "../../helpers/fleet-parts.js";
 import { type ProviderHost, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
 
 // A fleet's regions must not re-deal when one server is pinned, added or removed (a move is a
 // replacement), and a stack the older round-robin deal deployed keeps every server where it is.
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
-// biome-ignore lint/suspicious/noExplicitAny: untyped internals (as the offline runner uses them)
-const rpc: any = createRequire(import.meta.url)("@pulumi/pulumi/runtime/rpc");
-const { waitForRPCs } = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 type Props = Record<string, unknown>;
 
 const EU: Region[] = ["eu-central-1", "eu-west-1"];
-
-/** The FleetServers parts a fleet definition declares, by resource name, as the engine receives them. */
-async function declare(args: GameServerFleetArgs): Promise<Record<string, Props>> {
-  const declared: Record<string, Props> = {};
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        if (a.type === FLEET_SERVERS_TYPE) declared[a.name] = unwrapSecrets(a.inputs) as Props;
-        return { id: a.custom ? `${a.name}_id` : undefined, state: a.inputs };
-      },
-      call: (a) => a.inputs,
-    },
-    "fleet",
-    "test",
-    false,
-  );
-  new GameServerFleet("cup", args);
-  await waitForRPCs();
-  return declared;
-}
-
-function unwrapSecrets(value: unknown): unknown {
-  if (rpc.isRpcSecret(value)) return unwrapSecrets(rpc.unwrapRpcSecret(value));
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
-  return value;
-}
 
 /** Each server of checked (or stored) part inputs, whole: the part's common settings under its own. */
 function serversOf(parts: Iterable<Props>): Record<string, Props> {
@@ -76,50 +44,6 @@ async function checkAll(host: ProviderHost, declared: Record<string, Props>, old
   return out;
 }
 
-/** A fleet's parts through the real host, as `pulumi up` drives them (see fleet.test.ts). */
-class Stack {
-  readonly parts = new Map<string, { id: string; inputs: Props; outs: Props }>();
-  constructor(readonly host: ProviderHost) {}
-
-  async up(declared: Record<string, Props>): Promise<void> {
-    for (const [name, news] of Object.entries(declared)) {
-      const part = this.parts.get(name);
-      const { inputs, failures } = await this.host.check(name, part?.inputs ?? {}, news);
-      expect(failures).toEqual([]);
-      if (!part) {
-        const made = await this.host.create(name, inputs);
-        this.parts.set(name, { id: made.id, inputs, outs: made.outs });
-        continue;
-      }
-      const diff = await this.host.diff(name, part.id, part.outs, inputs);
-      expect(diff.replaces).toEqual([]);
-      if (diff.changes !== "some") {
-        part.inputs = inputs;
-        continue;
-      }
-      Object.assign(part, { outs: await this.host.update(name, part.id, part.outs, inputs), inputs });
-    }
-    for (const [name, part] of this.parts) {
-      if (name in declared) continue;
-      await this.host.delete(name, part.id, part.outs);
-      this.parts.delete(name);
-    }
-  }
-
-  servers(): Record<string, Props> {
-    return Object.assign({}, ...[...this.parts.values()].map((p) => p.outs.servers as Record<string, Props>));
-  }
-
-  /** Each server's id and region, by key. */
-  placed(): Record<string, [unknown, unknown]> {
-    return Object.fromEntries(Object.entries(this.servers()).map(([k, s]) => [k, [s.serverId, s.region]]));
-  }
-
-  async destroy(): Promise<void> {
-    await this.up({});
-  }
-}
-
 const POST = "POST /v1/game-servers";
 const DELETE = "DELETE /v1/game-servers/:id";
 type Env = ReturnType<typeof useEmulator>;
@@ -144,8 +68,8 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
   const fixture = useProviderHost(env);
 
   it("pinning match-3 replaces only match-3; adding a server first, removing one or un-pinning moves none", async () => {
-    const stack = new Stack(fixture.host);
-    await stack.up(await declare(six()));
+    const stack = new PartsStack(fixture.host);
+    await stack.up(await declareParts(six()));
     const placed = stack.placed();
     // A fresh fleet is dealt evenly, in declaration order.
     expect(regionsInOrder(placed)).toEqual([...EU, ...EU, ...EU]);
@@ -153,7 +77,7 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
 
     // The issue's case: only match-3 gets its own region.
     let before = await requests(env);
-    await stack.up(await declare(six({ "match-3": { region: "eu-west-1" } })));
+    await stack.up(await declareParts(six({ "match-3": { region: "eu-west-1" } })));
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
     const { "match-3": pinned, ...others } = stack.placed();
     const { "match-3": _old, ...othersBefore } = placed;
@@ -164,7 +88,7 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
     before = await requests(env);
     const { "match-1": _m1, ...rest } = six({ "match-3": { region: "eu-west-1" } }).servers!;
     const edited = { ...six(), servers: { "match-0": {}, ...rest } };
-    await stack.up(await declare(edited));
+    await stack.up(await declareParts(edited));
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
     const now = stack.placed();
     for (const key of ["match-2", "match-4", "match-5", "match-6"]) expect(now[key]).toEqual(placed[key]);
@@ -172,33 +96,33 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
 
     // Un-pinned, match-3 stays where it is: its region is one of the fleet's.
     before = await requests(env);
-    await stack.up(await declare({ ...edited, servers: { ...edited.servers, "match-3": {} } }));
+    await stack.up(await declareParts({ ...edited, servers: { ...edited.servers, "match-3": {} } }));
     expect(delta(before, await requests(env))).toEqual({});
     expect(stack.placed()).toEqual(now);
     await stack.destroy();
   });
 
   it("a stack the round-robin deployed upgrades with no request, and keeps its servers where they are after a pin", async () => {
-    const stack = new Stack(fixture.host);
+    const stack = new PartsStack(fixture.host);
     // What 67b3bd2 sent for six() with match-2 pinned to eu-central-1: the others dealt round-robin
     // over the unpinned ones in order (match-1 c, match-3 w, match-4 c, match-5 w, match-6 c). Its
     // wire form is a region on every server, as a pinned one has it.
     const old: Region[] = ["eu-central-1", "eu-central-1", "eu-west-1", "eu-central-1", "eu-west-1", "eu-central-1"];
     const oldProgram = six({ "match-2": { region: "eu-central-1" } });
     const oldWire = six(Object.fromEntries(old.map((region, i) => [`match-${i + 1}`, { region }])));
-    await stack.up(await declare(oldWire));
+    await stack.up(await declareParts(oldWire));
     const placed = stack.placed();
     expect(regionsInOrder(placed)).toEqual(old);
 
     // The new provider, the same program: nothing to do (a fresh deal would move match-2..match-6).
     let before = await requests(env);
-    await stack.up(await declare(oldProgram));
+    await stack.up(await declareParts(oldProgram));
     expect(delta(before, await requests(env))).toEqual({});
     expect(stack.placed()).toEqual(placed);
 
     // Then the edit the issue names: un-pin match-2, pin match-3 elsewhere. Only match-3 moves.
     before = await requests(env);
-    await stack.up(await declare(six({ "match-3": { region: "eu-central-1" } })));
+    await stack.up(await declareParts(six({ "match-3": { region: "eu-central-1" } })));
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1, [DELETE]: 1 });
     const { "match-3": moved, ...others } = stack.placed();
     const { "match-3": _m3, ...othersBefore } = placed;
@@ -208,10 +132,10 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
   });
 
   it("a preview that does not know the passwords shows the pinned server replaced, and no other", async () => {
-    const stack = new Stack(fixture.host);
+    const stack = new PartsStack(fixture.host);
     const withPassword = (args: GameServerFleetArgs) => ({ ...args, defaults: { ...args.defaults, serverPassword: "join-the-cup" } });
-    await stack.up(await declare(withPassword(six())));
-    const declared = await declare(withPassword(six({ "match-3": { region: "eu-west-1" } })));
+    await stack.up(await declareParts(withPassword(six())));
+    const declared = await declareParts(withPassword(six({ "match-3": { region: "eu-west-1" } })));
     fixture.host.output = "";
     for (const [name, news] of Object.entries(declared)) {
       const part = stack.parts.get(name)!;
@@ -228,9 +152,9 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
 
   it("removing a region from the list moves only the servers that were in it", async () => {
     const three: Region[] = [...EU, "us-east-1"];
-    const olds = await checkAll(fixture.host, await declare({ ...six(), regions: three }));
+    const olds = await checkAll(fixture.host, await declareParts({ ...six(), regions: three }));
     const before = serversOf(Object.values(olds));
-    const after = serversOf(Object.values(await checkAll(fixture.host, await declare(six()), olds)));
+    const after = serversOf(Object.values(await checkAll(fixture.host, await declareParts(six()), olds)));
     for (const [key, server] of Object.entries(before)) {
       if (server.region === "us-east-1") expect(EU).toContain(after[key]!.region);
       else expect(after[key]).toEqual(server);
@@ -239,7 +163,7 @@ describe("GameServerFleet regions: one server's edit never moves another", () =>
   });
 
   it("refuses a part whose server's dealt regions are not a list of region codes, naming the server", async () => {
-    const [[name, news]] = Object.entries(await declare({ ...six(), servers: { "match-1": {} } })) as [[string, Props]];
+    const [[name, news]] = Object.entries(await declareParts({ ...six(), servers: { "match-1": {} } })) as [[string, Props]];
     const servers = { "match-1": { ...((news.servers as Props)["match-1"] as Props), spread: "eu-west-1" } };
     const { failures } = await fixture.host.check(name, {}, { ...news, servers });
     expect(failures).toEqual([
@@ -399,9 +323,9 @@ describe("GameServerFleet regions (property-based, through the provider host)", 
     await fc.assert(
       fc.asyncProperty(anyModel, anyEdit, async (model, edit) => {
         const { after, edited, inheritors } = apply(model, edit);
-        const olds = await checkAll(fixture.host, await declare(argsOf(model)));
+        const olds = await checkAll(fixture.host, await declareParts(argsOf(model)));
         const was = serversOf(Object.values(olds));
-        const now = serversOf(Object.values(await checkAll(fixture.host, await declare(argsOf(after)), olds)));
+        const now = serversOf(Object.values(await checkAll(fixture.host, await declareParts(argsOf(after)), olds)));
         expect(Object.keys(now).sort()).toEqual(keysOf(after).sort());
         for (const [key, server] of Object.entries(now)) {
           const own = after.servers.find(([k]) => k === key)?.[1] ?? {};
@@ -425,7 +349,7 @@ describe("GameServerFleet regions (property-based, through the provider host)", 
     await fc.assert(
       fc.asyncProperty(anyModel, async (model) => {
         fc.pre(model.regions !== undefined);
-        const servers = serversOf(Object.values(await checkAll(fixture.host, await declare(argsOf(model)))));
+        const servers = serversOf(Object.values(await checkAll(fixture.host, await declareParts(argsOf(model)))));
         const used = new Map(model.regions!.map((r) => [r, 0]));
         for (const s of Object.values(servers))
           if (used.has(s.region as Region)) used.set(s.region as Region, used.get(s.region as Region)! + 1);
@@ -443,9 +367,9 @@ describe("GameServerFleet regions (property-based, through the provider host)", 
     await fc.assert(
       fc.asyncProperty(anyModel, async (model) => {
         // The old program's wire form: every server with a region, as a pinned one has it.
-        const olds = await checkAll(fixture.host, await declare(argsOf(roundRobin(model))));
+        const olds = await checkAll(fixture.host, await declareParts(argsOf(roundRobin(model))));
         const was = serversOf(Object.values(olds));
-        const now = serversOf(Object.values(await checkAll(fixture.host, await declare(argsOf(model)), olds)));
+        const now = serversOf(Object.values(await checkAll(fixture.host, await declareParts(argsOf(model)), olds)));
         expect(now).toEqual(was);
         expect(isDeepStrictEqual(Object.keys(now).sort(), keysOf(model).sort())).toBe(true);
       }),
