@@ -438,7 +438,7 @@ describe("GameServer through Pulumi's dynamic-provider host", () => {
   });
 
   it("cannot serve a read with neither properties nor inputs, which is what `pulumi import` sends", async () => {
-    // pulumi/pulumi#16175: the host needs __provider to load the provider. Documented in the README.
+    // pulumi/pulumi#16175: the host needs __provider to load the provider. Documented in docs/game-server.md (Lookup, adoption and import).
     await expect(fixture.host.read("imported", "srv_123", undefined)).rejects.toThrow();
   });
 
