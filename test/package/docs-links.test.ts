@@ -1,13 +1,15 @@
 /**
  * The docs hold together: every relative link of the repository's markdown names a file of the
  * repository (and, with an anchor, a heading of that file), every path it names in code exists,
- * and the README links every page of docs/, so that no page is out of reach from the front door.
+ * and the README links every page of docs/, so that no page is out of reach from the front door;
+ * CONTRIBUTING.md's layout lists the repository's folders as they are.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { anchors, links } from "./markdown.js";
+import { anchors, codeBlocks, links, section } from "./markdown.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -61,5 +63,16 @@ describe("the docs' links", () => {
       const found = [ROOT, path.join(ROOT, path.dirname(doc))].some((dir) => existsSync(path.join(dir, file!)));
       expect(found, `${doc}: ${file}`).toBe(true);
     }
+  });
+});
+
+describe("CONTRIBUTING.md's repository layout", () => {
+  it("names every folder of the repository's files, one line each, and no folder that is gone", async () => {
+    const files = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+    const folders = [...new Set(files.filter((f) => f.includes("/") && existsSync(path.join(ROOT, f))).map((f) => path.posix.dirname(f)))];
+    const layout = section(await readFile(path.join(ROOT, "CONTRIBUTING.md"), "utf8"), "## Repository layout");
+    const lines = codeBlocks(layout)[0]!.code.split("\n").filter(Boolean);
+    const listed = lines.map((line) => line.split(/\s/)[0]!.replace(/\/$/, ""));
+    expect(listed.toSorted()).toEqual(folders.toSorted());
   });
 });
