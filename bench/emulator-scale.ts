@@ -1,5 +1,5 @@
 /**
- * Emulator scale figures (issue 3): create a thousand servers in one instance, then time list
+ * Emulator scale figures: create a thousand servers in one instance, then time list
  * pages and status reads over real loopback HTTP. Prints figures; asserts nothing.
  *   npm run bench
  */

@@ -1,5 +1,5 @@
 /**
- * Fleet speed at Pulumi's real parallelism (issue 9). Each scenario runs the seed docs' naive
+ * Fleet speed at Pulumi's real parallelism. Each scenario runs the seed docs' naive
  * loop (every create sent at once, then `waitForServer(id, 5000)` each) and then our program
  * (`GameServerFleet`, or plain `GameServer`s) through the offline runner: Pulumi's mocks, Pulumi's
  * own dynamic-provider host, at most 8 operations in flight as the engine's default `--parallel`

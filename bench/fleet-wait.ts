@@ -1,5 +1,5 @@
 /**
- * What waiting costs the API (issue 4: one shared watcher). Creates N servers at once through
+ * What waiting costs the API (one shared watcher). Creates N servers at once through
  * the provider's handlers in one process, with the region full so every one waits, frees the
  * capacity after a fixed time, and counts the API requests the waits made. Prints figures;
  * asserts nothing.

@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const REGIONS = ["eu-central-1", "eu-west-1"];
 const BOOT_DELAY_MS = 2_000;
 const SIZES = (process.env.BENCH_REAL_N ?? "100,500").split(",").map(Number);
-/** Targets of issue 18: fleet wall <= baseline + floor + this, by N. */
+/** The targets: fleet wall <= baseline + floor + this, by N. */
 const MARGIN_S: Record<number, number> = { 100: 1, 500: 2 };
 
 interface Row {

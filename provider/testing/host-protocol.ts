@@ -28,6 +28,7 @@ export interface InitFailure {
 
 /** A gRPC error from Create/Update, with the ErrorResourceInitFailed detail when present. */
 export class HostError extends Error {
+  override name = "HostError";
   constructor(
     message: string,
     readonly initFailure: InitFailure | undefined,

@@ -225,7 +225,7 @@ export class PulumiProject {
    * writes a state file: gocloud's file blobs rewrite `<file>.attrs` in place (truncated first)
    * before renaming the new file into place, and an empty one makes the stack unreadable
    * ("failed to load checkpoint: EOF"); a missing one is read as no attributes. What a user
-   * does after such a kill, as the README says. Returns the files removed.
+   * does after such a kill, as docs/reliability.md says. Returns the files removed.
    */
   repairFileBackend(): string[] {
     const removed: string[] = [];

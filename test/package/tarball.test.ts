@@ -1,44 +1,11 @@
-/**
- * The package as a user gets it before it is on the registry: `npm pack`, the tarball next to a
- * project's package.json, `npm install` from it (dependencies from the registry), and programs run
- * against the emulator from inside that project. Each example's documented install and CI steps
- * run here as written, in a temporary copy.
- */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/provider-host.js";
+import { sh } from "../helpers/shell.js";
 import { namedFiles } from "./markdown.js";
-
-/**
- * npm and node as a user's shell runs them: this Node.js first on PATH (the one the project pins),
- * none of the npm_* variables of the `npm test` that runs us, and a warm cache used first.
- */
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
-  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
-  env.npm_config_prefer_offline = "true";
-  env.npm_config_audit = "false";
-  env.npm_config_fund = "false";
-  env.npm_config_update_notifier = "false";
-  return env;
-}
-
-/** Runs a command line as `sh -c` would (the docs' lines are shell lines); rejects with its output on failure. */
-function sh(line: string, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(line, { cwd, env: userEnv(), shell: true, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`\`${line}\` in ${cwd} exited ${code}:\n${out}`))));
-  });
-}
 
 /** The lines of a markdown section's first sh block that run npm: what a test can run of the docs. */
 function npmLines(markdown: string): string[] {

@@ -1,10 +1,3 @@
-/**
- * examples/gitops through the real `pulumi` CLI, set up as its README says (its files in `infra/`,
- * the packed tarball beside them, as test/package/tarball.test.ts does): the workflow's preview job run
- * as written up to the Pulumi action, then that action's `pulumi preview` and the deploy job's
- * `pulumi up` on the stack `production`, the API key from `GAMESERVERS_API_KEY`.
- */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +5,7 @@ import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GameServersClient } from "../../sdk/index.js";
 import { ROOT } from "../helpers/provider-host.js";
+import { sh } from "../helpers/shell.js";
 import { type RealStack, useRealEngine } from "./helpers.js";
 
 /** The user's repository: infra/ holds the example. Removed after the engine's own cleanup (hooks run in reverse). */
@@ -22,30 +16,6 @@ beforeAll(async () => {
 afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
 
 const real = useRealEngine();
-
-/** npm as a user's shell runs it (as test/package/tarball.test.ts does): this Node.js first, no npm_* of the outer npm, a warm cache first. */
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
-  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
-  env.npm_config_prefer_offline = "true";
-  env.npm_config_audit = "false";
-  env.npm_config_fund = "false";
-  env.npm_config_update_notifier = "false";
-  return env;
-}
-
-/** A workflow's shell line, run as `sh -c`; rejects with its output on failure. */
-function sh(line: string, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(line, { cwd, env: userEnv(), shell: true, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`\`${line}\` in ${cwd} exited ${code}:\n${out}`))));
-  });
-}
 
 interface Step {
   run?: string;

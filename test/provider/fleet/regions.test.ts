@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import type { GameServerFleetArgs, Region } from "pulumi-gameservers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
 import { declareParts, PartsStack } from "../../helpers/fleet-parts.js";
 import { type ProviderHost, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
@@ -318,6 +318,8 @@ function roundRobin(m: Model): Model {
 describe("GameServerFleet regions (property-based, through the provider host)", () => {
   const env = useEmulator();
   const fixture = useProviderHost(env);
+  // Each property runs its program and the host's checks 40 to 60 times: minutes on a loaded machine, not seconds.
+  vi.setConfig({ testTimeout: 180_000 });
 
   it("one edit changes the settings of the edited server and of those inheriting an edited default, no other", async () => {
     await fc.assert(

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { GameServer, GameServerFleet } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it, vi } from "vitest";
+import { providerHostPids } from "../../../bench/fleet-speed-measure.js";
 import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
 import { ROOT } from "../../helpers/provider-host.js";
 
@@ -16,23 +17,6 @@ const linux = process.platform === "linux";
 
 function server(name: string, extra: Record<string, unknown> = {}) {
   return new GameServer(name, { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION, ...extra });
-}
-
-/** Live processes whose parent is `ppid` and whose command line runs Pulumi's dynamic-provider host. */
-function hostsOf(ppid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== ppid || fields[0] === "Z") continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("dynamic-provider")) pids.push(Number(entry));
-    } catch {
-      // It exited while we looked.
-    }
-  }
-  return pids;
 }
 
 /** Whether `pid` runs (a zombie waiting for a reaper counts as gone). */
@@ -137,7 +121,7 @@ describe("the offline runner leaves nothing behind", () => {
     await expect(runOffline({ ...base(), cwd: "/nonexistent/project", program: () => ({}) })).rejects.toThrow(
       /project directory "\/nonexistent\/project" does not exist/,
     );
-    if (linux) expect(hostsOf(process.pid)).toEqual([]);
+    if (linux) expect(providerHostPids(process.pid)).toEqual([]);
   });
 
   it("parallel bounds the check-and-create operations in flight; unbounded, all run at once", async () => {
@@ -174,7 +158,7 @@ describe("the offline runner leaves nothing behind", () => {
       ...base(),
       signal: abort.signal,
       onResource: (e) => {
-        if (e.kind === "started" && linux) hosts = hostsOf(process.pid);
+        if (e.kind === "started" && linux) hosts = providerHostPids(process.pid);
       },
       // t0's create returns at once; t1 and t2 are pending on the API, their creates still waiting.
       program: () => ({ ids: [server("t0", { waitForRunning: false }).id, server("t1").id, server("t2").id] }),
@@ -235,7 +219,7 @@ describe("the offline runner leaves nothing behind", () => {
       try {
         // s0's create returned at once; s1 and s2 are created on the API and still being waited for.
         await until(async () => (await env.client.gameServers.list()).total === 3, "three servers on the emulator");
-        const hosts = hostsOf(script.child.pid!);
+        const hosts = providerHostPids(script.child.pid!);
         expect(hosts).toHaveLength(1);
         process.kill(group ? -script.child.pid! : script.child.pid!, signal);
         expect(await script.exited).toEqual({ code, signal: null });
@@ -252,7 +236,7 @@ describe("the offline runner leaves nothing behind", () => {
       await env.control.config({ bootDelayMs: 600_000 });
       const script = startScript(env, 2);
       await until(async () => (await env.client.gameServers.list()).total === 2, "two servers on the emulator");
-      const hosts = hostsOf(script.child.pid!);
+      const hosts = providerHostPids(script.child.pid!);
       expect(hosts).toHaveLength(1);
       script.child.kill("SIGKILL");
       await script.exited;
