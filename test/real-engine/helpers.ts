@@ -257,3 +257,16 @@ export async function until(test: () => boolean | Promise<boolean>, ms = 60_000,
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A tournament.yaml of one stage of `matches` servers. */
+export function tournament(matches: number): string {
+  return [
+    "event: cup",
+    "regions: [eu-central-1, eu-west-1]",
+    "defaults: { gameMode: competitive, maxPlayers: 10, tickrate: 128, enableVAC: true, enableBots: false, tournamentMode: true,",
+    "  mapPool: [de_dust2, de_mirage], startingMap: de_mirage, warmupTime: 60, freezeTime: 15, roundTime: 115, bombTimer: 40, buyTime: 20 }",
+    "stages:",
+    `  - { name: groups, matches: ${matches} }`,
+    "",
+  ].join("\n");
+}

@@ -5,22 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import type { GameServer, GameServersClient } from "../../sdk/index.js";
-import { bystanderIn, expectEachServerOnce, idsInState, journalEntries, type RealStack, until, useRealEngine } from "./helpers.js";
+import {
+  bystanderIn,
+  expectEachServerOnce,
+  idsInState,
+  journalEntries,
+  type RealStack,
+  tournament,
+  until,
+  useRealEngine,
+} from "./helpers.js";
 
 const real = useRealEngine({ bootDelayMs: 1000 });
-
-/** A tournament.yaml of one stage of `matches` servers. */
-function tournament(matches: number): string {
-  return [
-    "event: cup",
-    "regions: [eu-central-1, eu-west-1]",
-    "defaults: { gameMode: competitive, maxPlayers: 10, tickrate: 128, enableVAC: true, enableBots: false, tournamentMode: true,",
-    "  mapPool: [de_dust2, de_mirage], startingMap: de_mirage, warmupTime: 60, freezeTime: 15, roundTime: 115, bombTimer: 40, buyTime: 20 }",
-    "stages:",
-    `  - { name: groups, matches: ${matches} }`,
-    "",
-  ].join("\n");
-}
 
 /**
  * Each test in an organization of its own, with a server no stack made (nothing may touch it):

@@ -4,25 +4,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { CS2_CONFIG } from "../helpers/emulator.js";
-import { expectEachServerOnce, idsInState, type RealStack, useRealEngine } from "./helpers.js";
+import { expectEachServerOnce, idsInState, type RealStack, tournament, useRealEngine } from "./helpers.js";
 
 const real = useRealEngine();
-
-const TOURNAMENT = [
-  "event: cup",
-  "regions: [eu-central-1, eu-west-1]",
-  "defaults: { gameMode: competitive, maxPlayers: 10, tickrate: 128, enableVAC: true, enableBots: false, tournamentMode: true,",
-  "  mapPool: [de_dust2, de_mirage], startingMap: de_mirage, warmupTime: 60, freezeTime: 15, roundTime: 115, bombTimer: 40, buyTime: 20 }",
-  "stages:",
-  "  - { name: groups, matches: 6 }",
-  "",
-].join("\n");
 
 describe("a fleet refreshed by the real engine", () => {
   let stack: RealStack;
 
   it("preview --refresh shows the server deleted outside Pulumi as created again, and writes nothing", async () => {
-    stack = await real.stack("examples/tournament", "dev", { files: { "tournament.yaml": TOURNAMENT } });
+    stack = await real.stack("examples/tournament", "dev", { files: { "tournament.yaml": tournament(6) } });
     await stack.up();
     const [gone] = await real.live();
     await real.client.gameServers.delete(gone!.id);

@@ -7,20 +7,18 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { GameServer } from "../../sdk/index.js";
-import { bystanderIn, expectEachServerOnce, idsInState, journalEntries, type RealStack, until, useRealEngine } from "./helpers.js";
+import {
+  bystanderIn,
+  expectEachServerOnce,
+  idsInState,
+  journalEntries,
+  type RealStack,
+  tournament,
+  until,
+  useRealEngine,
+} from "./helpers.js";
 
 const real = useRealEngine({ bootDelayMs: 1500 });
-
-/** Six matches, auto-named: the same fleet keys and resource names in both stacks. */
-const TOURNAMENT = [
-  "event: cup",
-  "regions: [eu-central-1, eu-west-1]",
-  "defaults: { gameMode: competitive, maxPlayers: 10, tickrate: 128, enableVAC: true, enableBots: false, tournamentMode: true,",
-  "  mapPool: [de_dust2, de_mirage], startingMap: de_mirage, warmupTime: 60, freezeTime: 15, roundTime: 115, bombTimer: 40, buyTime: 20 }",
-  "stages:",
-  "  - { name: groups, matches: 6 }",
-  "",
-].join("\n");
 
 describe("two stacks of one project in one directory under the real engine", () => {
   let dev: RealStack;
@@ -31,7 +29,7 @@ describe("two stacks of one project in one directory under the real engine", () 
 
   it("prod's up while dev's servers boot: each stack holds its own six", async () => {
     bystander = await bystanderIn(real.client);
-    dev = await real.stack("examples/tournament", "dev", { files: { "tournament.yaml": TOURNAMENT } });
+    dev = await real.stack("examples/tournament", "dev", { files: { "tournament.yaml": tournament(6) } });
     prod = await real.stack("examples/tournament", "prod", { beside: dev });
     // Dev's creates are under way (their journal entries written) when prod's run starts.
     const devUp = dev.up();
@@ -49,7 +47,7 @@ describe("two stacks of one project in one directory under the real engine", () 
     const prodBefore = await ids(prod);
     // Dev rehearses three more matches (its own definition file).
     const devFile = path.join(dev.project.dir, "tournament-dev.yaml");
-    writeFileSync(devFile, TOURNAMENT.replace("matches: 6", "matches: 9"));
+    writeFileSync(devFile, tournament(9));
     await dev.config("tournament:file", devFile);
     const run = await dev.run(["up", "--yes"], {
       onSpawn: () =>
