@@ -69,12 +69,15 @@ ${COMMON_HELP}`,
     const client = makeClient(values, ctx.env);
     try {
       const targets = new Map<string, string | null>(ids.map((id) => [id, null]));
+      // One walk of the list names every server: those matching --name, and those given by id.
+      const servers = await listAll(client, ctx.signal);
       if (values.name !== undefined) {
-        const matched = (await listAll(client, ctx.signal)).filter((s) => matchesGlob(s.name, values.name!));
+        const matched = servers.filter((s) => matchesGlob(s.name, values.name!));
         if (matched.length === 0 && ids.length === 0)
           throw new CommandError(`no game server matches --name ${JSON.stringify(values.name)}`);
         for (const s of matched) targets.set(s.id, s.name);
       }
+      for (const s of servers) if (targets.get(s.id) === null) targets.set(s.id, s.name);
       const entries = [...targets];
       const results: SendResult[] = new Array(entries.length);
       let next = 0;

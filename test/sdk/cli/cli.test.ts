@@ -412,6 +412,17 @@ describe.concurrent("gameservers send", () => {
     }
   });
 
+  it("names each server given by id, as --name does", async () => {
+    const t = await tenant();
+    const a = await t.server("final-1");
+    const r = await t.cli(["send", a.id, "say Final in 5 minutes"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split("\n")[1]!.split(/\s+/)).toEqual([a.id, "final-1", "sent"]);
+    expect(JSON.parse((await t.run(["send", a.id, "--json", "say again"])).stdout)).toEqual([
+      { id: a.id, name: "final-1", result: "sent" },
+    ]);
+  });
+
   it("exits 1 when any server failed, and still sends to the others", async () => {
     const t = await tenant();
     const a = await t.server("winter-cup-1");
