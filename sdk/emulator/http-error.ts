@@ -9,6 +9,8 @@ export class HttpError extends Error {
     message: string,
     readonly details?: { path: string; message: string }[],
     readonly headers?: Record<string, string>,
+    /** Send `code` and the message as they are, in either family (a fault that names them). */
+    readonly asGiven = false,
   ) {
     super(message);
   }

@@ -47,7 +47,7 @@ export function createHandler(state: EmulatorState, sockets: ConsoleSockets, ori
         req.socket.destroy();
         return;
       }
-      if (fault?.status !== undefined) throw faultError(fault.status, fault.retryAfterSeconds);
+      if (fault?.status !== undefined) throw faultError(fault.status, fault);
       let key: ApiKey | undefined;
       if (family !== "control") {
         key = authenticate(state, req, route);
@@ -69,7 +69,11 @@ export function createHandler(state: EmulatorState, sockets: ConsoleSockets, ori
         sendText(res, result.status ?? 200, text.slice(0, Math.floor(text.length / 2)));
         return;
       }
-      send(res, result.status ?? 200, result.body);
+      if (fault?.nonJsonBody) {
+        sendText(res, result.status ?? 200, "<html><body><h1>Service update in progress</h1></body></html>", "text/html; charset=utf-8");
+        return;
+      }
+      send(res, result.status ?? 200, fault?.rewrite ? rewritten(result.body, fault.rewrite) : result.body);
     } catch (error) {
       // A client that left while its request was read has no one to answer: not an error of ours.
       if (req.destroyed && !(error instanceof HttpError)) return;
@@ -111,6 +115,7 @@ const CONSOLE_ERRORS: Record<string, [string, string]> = {
 };
 
 function errorBody(family: Family, error: HttpError): unknown {
+  if (family === "console" && error.asGiven) return { success: false, error: error.code, message: error.message };
   if (family === "console") {
     const [code, fallback] = CONSOLE_ERRORS[error.code] ?? ["provider_error", "The console or log request failed"];
     // Validation keeps its field-level message; the rest use the documented wording.
@@ -120,7 +125,7 @@ function errorBody(family: Family, error: HttpError): unknown {
   return { statusCode: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
 }
 
-function faultError(status: number, retryAfterSeconds?: number): HttpError {
+function faultError(status: number, fault: { retryAfterSeconds?: number; code?: string; message?: string } = {}): HttpError {
   const codes: Record<number, string> = {
     400: "INVALID_PARAMS",
     401: "UNAUTHORIZED",
@@ -129,13 +134,14 @@ function faultError(status: number, retryAfterSeconds?: number): HttpError {
     405: "METHOD_NOT_ALLOWED",
     429: "RATE_LIMITED",
   };
-  const headers = retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) };
+  const headers = fault.retryAfterSeconds === undefined ? undefined : { "retry-after": String(fault.retryAfterSeconds) };
   return new HttpError(
     status,
-    codes[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "ERROR"),
-    `Injected fault: ${status}`,
+    fault.code ?? codes[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "ERROR"),
+    fault.message ?? `Injected fault: ${status}`,
     undefined,
     headers,
+    fault.code !== undefined || fault.message !== undefined,
   );
 }
 
@@ -201,8 +207,24 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   sendText(res, status, JSON.stringify(body));
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
+function sendText(res: ServerResponse, status: number, text: string, contentType = "application/json; charset=utf-8"): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** An answer with a `rewrite` fault's fields merged in: into each item of a list, `configuration` key by key. */
+function rewritten(body: unknown, fields: Record<string, unknown>): unknown {
+  const merge = (value: unknown): unknown => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+    const object = value as Record<string, unknown>;
+    const configuration = fields.configuration;
+    const mergedConfiguration =
+      typeof configuration === "object" && configuration !== null && typeof object.configuration === "object"
+        ? { configuration: { ...(object.configuration as object), ...configuration } }
+        : {};
+    return { ...object, ...fields, ...mergedConfiguration };
+  };
+  const list = body as { items?: unknown };
+  return Array.isArray(list?.items) ? { ...list, items: list.items.map(merge) } : merge(body);
 }

@@ -87,7 +87,17 @@ export const CreateKeyRequest = z.strictObject({
 export const RevokeKeyRequest = z.strictObject({ apiKey: z.string().min(1) });
 
 /** The failure kinds of a fault: a fault sets exactly one. */
-const FAULT_KINDS = ["status", "delayMs", "drop", "commitThenFail", "commitThenDrop", "commitThenDelayMs", "truncatedBody"] as const;
+const FAULT_KINDS = [
+  "status",
+  "delayMs",
+  "drop",
+  "commitThenFail",
+  "commitThenDrop",
+  "commitThenDelayMs",
+  "truncatedBody",
+  "nonJsonBody",
+  "rewrite",
+] as const;
 
 /** `POST /_emulator/faults` body: exactly one failure kind. */
 export const FaultRequest = z
@@ -102,6 +112,10 @@ export const FaultRequest = z
     status: z.int().min(400).max(599).optional(),
     /** With `status`: the `Retry-After` header, in seconds. */
     retryAfterSeconds: z.int().min(0).max(3600).optional(),
+    /** With `status`: the error's `code` (`provider_permission_denied`, ...). @default one for the status */
+    code: z.string().min(1).max(100).optional(),
+    /** With `status`: the error's `message`. @default `Injected fault: <status>` */
+    message: z.string().min(1).max(1000).optional(),
     /** Wait, then serve normally: past the client's timeout this is a write applied after the client gave up. */
     delayMs: z.int().min(0).max(600_000).optional(),
     /** Close the connection without doing anything or answering. */
@@ -114,7 +128,18 @@ export const FaultRequest = z
     commitThenDelayMs: z.int().min(0).max(600_000).optional(),
     /** Perform the operation, then answer its status with the body cut in half (not JSON). */
     truncatedBody: z.literal(true).optional(),
+    /** Perform the operation, then answer its status with an HTML page instead of JSON (a proxy's page). */
+    nonJsonBody: z.literal(true).optional(),
+    /**
+     * Perform the operation, then answer with these fields merged into the answer (into each item of
+     * a list; `configuration` key by key): unknown values, extra fields, keys the server filled in,
+     * or values that break the documented schema. The server itself is unchanged.
+     */
+    rewrite: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((f) => FAULT_KINDS.filter((k) => f[k] !== undefined).length === 1, `must set exactly one of ${FAULT_KINDS.join(", ")}`)
-  .refine((f) => f.retryAfterSeconds === undefined || f.status !== undefined, "retryAfterSeconds goes with status");
+  .refine(
+    (f) => (f.retryAfterSeconds === undefined && f.code === undefined && f.message === undefined) || f.status !== undefined,
+    "retryAfterSeconds, code and message go with status",
+  );
 export type Fault = z.infer<typeof FaultRequest>;

@@ -130,4 +130,50 @@ describe("emulator faults for the reliability matrix", () => {
     // Still serving.
     expect((await env.client.gameServers.list()).total).toBe(0);
   });
+
+  it("nonJsonBody carries the write out and answers its 2xx with a body that is not JSON", async () => {
+    await env.control.fault({ method: "POST", route: "/v1/game-servers", nonJsonBody: true });
+    const res = await fetch(`${env.emulator.url}/v1/game-servers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.emulator.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(cs2("html")),
+    });
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    const text = await res.text();
+    expect(() => JSON.parse(text)).toThrow();
+    expect((await env.client.gameServers.list()).items.map((s) => s.name)).toEqual(["html"]);
+  });
+
+  it("rewrite changes the answer as an API that moved on would: unknown values, extra fields, a key filled in", async () => {
+    const made = await env.client.gameServers.create(cs2("rewritten"));
+    await env.control.fault({ method: "GET", route: "/v1/game-servers/:id", times: 1, rewrite: { status: "hibernating" } });
+    expect((await env.client.gameServers.get(made.id)).status).toBe("hibernating");
+    await env.control.fault({ method: "GET", route: "/v1/game-servers/:id", times: 1, rewrite: { port: "not a port" } });
+    await expect(env.client.gameServers.get(made.id)).rejects.toBeInstanceOf(InvalidResponseError);
+    await env.control.fault({
+      method: "GET",
+      route: "/v1/game-servers",
+      times: 1,
+      rewrite: { billingTier: "pro", configuration: { botDifficulty: 3 } },
+    });
+    const [listed] = (await env.client.gameServers.list()).items;
+    expect(listed?.configuration).toMatchObject({ botDifficulty: 3, maxPlayers: 10 });
+    // The SDK keeps fields it does not know.
+    expect((listed as unknown as Record<string, unknown>).billingTier).toBe("pro");
+    // The server itself is unchanged: only the answers were.
+    expect((await env.client.gameServers.get(made.id)).status).toBe(made.status);
+  });
+
+  it("a status fault can carry the API's code and message: a running server refusing commands", async () => {
+    const made = await env.client.gameServers.create({ ...cs2("refuses"), region: "us-east-1" });
+    await env.control.fault({
+      method: "POST",
+      route: "/v1/hosting/game/console/:id/command",
+      status: 403,
+      code: "provider_permission_denied",
+      message: "Console commands are disabled for this server",
+    });
+    const error = await env.client.console.sendCommand(made.id, "say hi").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 403, code: "provider_permission_denied", message: expect.stringContaining("disabled") });
+  });
 });
