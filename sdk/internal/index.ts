@@ -3,6 +3,7 @@
  * outside this package can import it.
  */
 export { issuesToFields, isTransientError } from "../core/errors.js";
+export { regionTypo } from "../schemas/regions.js";
 export {
   FLEET_ROSTER_TYPE,
   FLEET_SERVERS_TYPE,
@@ -12,3 +13,4 @@ export {
   UNRESOLVED_ID_PREFIX,
 } from "./pulumi.js";
 export { parseRetryAfter } from "./retry.js";
+export { closest, didYouMean, editDistance } from "./suggest.js";

@@ -1,3 +1,5 @@
+import { closest } from "../internal/suggest.js";
+
 /** AWS commercial regions the API (and the emulator) accepts (an unknown one is INVALID_PARAMS). */
 export const AWS_COMMERCIAL_REGIONS = [
   "us-east-1",
@@ -43,4 +45,25 @@ const REGION_SET = new Set<string>(AWS_COMMERCIAL_REGIONS);
 
 export function isKnownRegion(region: string): boolean {
   return REGION_SET.has(region);
+}
+
+/** `eu-west` of `eu-west-1`: a region's name without its number. */
+function regionFamily(region: string): string {
+  return region.replace(/-\d+$/, "");
+}
+
+const FAMILIES = new Set(AWS_COMMERCIAL_REGIONS.map(regionFamily));
+
+/**
+ * The known regions a region code is probably a typo of, or none. A code this release does not
+ * know is a typo when its name is one edit off a known region's name (`eu-wset-1`, `eu-centrl-1`,
+ * `ue-west-1`; an edit is a letter added, dropped, changed or two swapped); a new number of a known name (`eu-west-4`), or a name unlike any
+ * known (a region newer than this release), is not: the API decides on those.
+ */
+export function regionTypo(region: string): string[] {
+  if (REGION_SET.has(region)) return [];
+  const family = regionFamily(region);
+  if (FAMILIES.has(family)) return [];
+  const number = region.slice(family.length);
+  return closest(family, FAMILIES, 1).map((f) => (REGION_SET.has(`${f}${number}`) ? `${f}${number}` : `${f}-1`));
 }
