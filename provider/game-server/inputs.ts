@@ -1,7 +1,7 @@
 /** A GameServer's inputs: what check() accepts and fills in, and how later calls read them back. */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { issuesToFields } from "../../sdk/internal/index.js";
+import { didYouMean, issuesToFields, regionTypo } from "../../sdk/internal/index.js";
 import {
   AutostopMinutes,
   CS2_SECRET_KEYS,
@@ -77,8 +77,9 @@ export function checkInputs(
   const settings = Settings.partial().safeParse(known);
   if (!settings.success) failures.push(...checkFailures(settings.error.issues, { type: "GameServer", inputs: INPUT_NAMES }));
   for (const key of ["gameType", "region", "configuration"] as const) {
-    if (news[key] === undefined || news[key] === null) failures.push({ property: key, reason: `${key} is required` });
+    if (news[key] === undefined || news[key] === null) failures.push({ property: key, path: key, reason: `${key} is required` });
   }
+  if (typeof news.region === "string" && RegionCode.safeParse(news.region).success) failures.push(...checkRegion(news.region));
 
   const configuration = news.configuration;
   if (configuration && typeof configuration === "object" && !Array.isArray(configuration)) {
@@ -87,6 +88,7 @@ export function checkInputs(
       if (key in configuration) {
         failures.push({
           property: "configuration",
+          path: `configuration.${key}`,
           reason: `configuration.${key} is not accepted here: set the ${key} input instead, so it is stored as a secret and previews of configuration changes stay readable`,
         });
       }
@@ -121,9 +123,44 @@ function checkCs2(configuration: Record<string, unknown>, news: Record<string, u
   const schema = hasUnknown ? Cs2ConfigurationPatch : Cs2Configuration;
   const parsed = schema.safeParse(candidate);
   if (parsed.success) return [];
-  return issuesToFields(parsed.error.issues)
-    .filter((i) => i.path !== "rconPassword")
-    .map((i) => ({ property: "configuration", reason: `configuration.${i.path} ${i.message}` }));
+  const failures: CheckFailure[] = [];
+  for (const issue of parsed.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      // One per key, with the setting it probably meant.
+      for (const key of issue.keys) {
+        const suggestion = didYouMean(key, CS2_KEYS);
+        const listed = suggestion ? "" : ` (settings: ${CS2_KEYS.join(", ")})`;
+        failures.push({
+          property: "configuration",
+          path: `configuration.${key}`,
+          reason: `configuration.${key} is not a CS2 setting${suggestion}${listed}`,
+        });
+      }
+      continue;
+    }
+    for (const field of issuesToFields([issue])) {
+      if (field.path === "rconPassword") continue;
+      const path = field.path === "(body)" ? "configuration" : `configuration.${field.path}`;
+      failures.push({ property: "configuration", path, reason: `${path} ${field.message}` });
+    }
+  }
+  return failures;
+}
+
+/** The configuration keys a CS2 server takes, the password inputs left out. */
+const CS2_KEYS = Object.keys(Cs2Configuration.shape).filter((k) => !CS2_SECRET_KEYS.includes(k));
+
+/**
+ * A region code that is probably a typo of a known one is refused with what it meant. A code
+ * this release does not know otherwise goes to the API (a region newer than this release).
+ */
+function checkRegion(region: string): CheckFailure[] {
+  const meant = regionTypo(region);
+  if (meant.length === 0) return [];
+  const options = meant.map((r) => JSON.stringify(r)).join(" or ");
+  return [
+    { property: "region", path: "region", reason: `region ${JSON.stringify(region)} is not a known region (did you mean ${options}?)` },
+  ];
 }
 
 /** `prefix-1a2b3c4`: the Pulumi auto-name shape, cut to fit the API's 100 characters. */

@@ -1,10 +1,13 @@
 /** What check() answers the engine for inputs that are not valid, from zod's issues. */
 import type { z } from "zod";
+import { didYouMean } from "../../sdk/internal/index.js";
 
 /** One invalid input, as the engine shows it: the property and why. */
 export interface CheckFailure {
   property: string;
   reason: string;
+  /** The dotted path of the value at fault (`configuration.tickrate`), when it is known. */
+  path?: string;
 }
 
 /** How a resource type's failures name it. */
@@ -26,13 +29,14 @@ export function checkFailures(issues: readonly z.core.$ZodIssue[], naming: Failu
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const property = key === "" ? '""' : key;
-        const listed = naming.inputs ? ` (inputs: ${naming.inputs.join(", ")})` : "";
-        failures.push({ property, reason: `${property} is not an input of ${naming.type}${listed}` });
+        const suggestion = naming.inputs ? didYouMean(key, naming.inputs) : "";
+        const listed = naming.inputs && !suggestion ? ` (inputs: ${naming.inputs.join(", ")})` : "";
+        failures.push({ property, path: property, reason: `${property} is not an input of ${naming.type}${suggestion}${listed}` });
       }
       continue;
     }
     const path = issue.path.map(String).join(".") || "(inputs)";
-    failures.push({ property: String(issue.path[0] ?? "") || "(inputs)", reason: `${path} ${issue.message}` });
+    failures.push({ property: String(issue.path[0] ?? "") || "(inputs)", path, reason: `${path} ${issue.message}` });
   }
   return failures;
 }

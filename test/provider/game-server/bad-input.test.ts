@@ -58,6 +58,25 @@ describe("check() on random input", () => {
     );
   });
 
+  it("names the known region a misspelt one meant, and lets a new one through", async () => {
+    const typo = await check({}, { gameType: "cs2", region: "eu-wset-1", configuration: CONFIGURATION });
+    expect(typo.failures).toEqual([
+      { property: "region", path: "region", reason: 'region "eu-wset-1" is not a known region (did you mean "eu-west-1"?)' },
+    ]);
+    expect((await check({}, { gameType: "cs2", region: "eu-west-4", configuration: CONFIGURATION })).failures).toEqual([]);
+  });
+
+  it("offers what a misspelt input or configuration key meant", async () => {
+    const { failures } = await check(
+      {},
+      { gameType: "cs2", regoin: "eu-west-1", region: "eu-west-1", configuration: { ...CONFIGURATION, tickRate: 128 } },
+    );
+    expect(failures.map((f) => f.reason).sort()).toEqual([
+      'configuration.tickRate is not a CS2 setting (did you mean "tickrate"?)',
+      'regoin is not an input of GameServer (did you mean "region"?)',
+    ]);
+  });
+
   it("names an unknown input key as the failing property", async () => {
     const { failures } = await check({}, { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION, foo: 1, tickRate: 128 });
     expect(failures.map((f) => f.property).sort()).toEqual(["foo", "tickRate"]);
@@ -112,7 +131,8 @@ describe("fleet definitions are refused before any work", () => {
   it("refuses a count without defaults with a clear message, not a TypeError", () => {
     const message = refused({ count: 2 });
     expect(message).toMatch(/^GameServerFleet "cup" is invalid:/);
-    expect(message).toContain('server "server-1": gameType is required');
+    expect(message).toContain("defaults: gameType is required");
+    expect(message).not.toContain('server "server-1"');
   });
 
   it("refuses an oversized count at once, without building it", () => {
@@ -120,6 +140,45 @@ describe("fleet definitions are refused before any work", () => {
     expect(refused({ defaults, count: 100_000 })).toContain("count must be a whole number from 0 to 1000, got 100000");
     expect(refused({ defaults, count: "2" })).toContain('count must be a whole number from 0 to 1000, got "2"');
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("says a mistake in defaults once, however many servers inherit it", () => {
+    const message = refused({ defaults: { ...defaults, configuration: { ...CONFIGURATION, tickrate: 7 } }, count: 16 });
+    expect(message.split("\n").slice(1)).toEqual(["  - defaults: configuration.tickrate must be 64 or 128"]);
+  });
+
+  it("says where each mistake was made: defaults, the regions list, or the server", () => {
+    const message = refused({
+      defaults: { ...defaults, autostopMinutes: 0 },
+      regions: ["eu-wset-1"],
+      servers: { a: {}, b: { configuration: { maxPlayers: 500 } }, c: { region: "us-est-1" } },
+    });
+    expect(message.split("\n").slice(1)).toEqual([
+      '  - regions: "eu-wset-1" is not a known region (did you mean "eu-west-1"?)',
+      expect.stringMatching(/^ {2}- defaults: autostopMinutes /),
+      expect.stringMatching(/^ {2}- server "b": configuration\.maxPlayers /),
+      '  - server "c": region "us-est-1" is not a known region (did you mean "us-east-1" or "us-west-1"?)',
+    ]);
+  });
+
+  it("offers what a misspelt key meant, at every level", () => {
+    const message = refused({
+      defualts: defaults,
+      defaults: { ...defaults, configuration: { ...CONFIGURATION, tickRate: 128 } },
+      servers: { a: { regoin: "eu-west-1" } },
+    });
+    expect(message).toContain('the fleet: defualts is not a setting here (did you mean "defaults"?)');
+    expect(message).toContain('server "a": regoin is not a setting here (did you mean "region"?)');
+    expect(message).toContain('defaults: configuration.tickRate is not a CS2 setting (did you mean "tickrate"?)');
+    expect(message).not.toContain("(body)");
+  });
+
+  it("accepts a region this release does not know unless it is one edit off a known one", () => {
+    expect(refused({ defaults: { ...defaults, region: "eu-west-4" }, count: 1 })).toBe("accepted");
+    expect(refused({ defaults: { ...defaults, region: "xy-newplace-1" }, count: 1 })).toBe("accepted");
+    expect(refused({ defaults: { ...defaults, region: "eu-centrl-1" }, count: 1 })).toContain(
+      'defaults: region "eu-centrl-1" is not a known region (did you mean "eu-central-1"?)',
+    );
   });
 
   it("refuses two servers with the same fixed name", () => {
