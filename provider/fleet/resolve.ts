@@ -3,6 +3,8 @@
  * is registered, and the deal of the fleet's `regions` to the servers without their own.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { didYouMean, regionTypo } from "../../sdk/internal/index.js";
+import { RegionCode } from "../../sdk/schemas/index.js";
 import { checkInputs } from "../game-server/inputs.js";
 import { GAME_SERVER_ARGS, type GameServerArgs } from "../game-server/resource.js";
 import type { CheckFailure } from "../shared/check-failures.js";
@@ -27,7 +29,8 @@ export function resolve<G extends string>(
   args: GameServerFleetArgs<G>,
 ): { definitions: Record<string, GameServerArgs>; spread: Set<string> } {
   const problems: string[] = [];
-  const fail = () => new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${problems.join("\n  - ")}`);
+  // One line per mistake: a default's mistake is the same line for every server that inherits it.
+  const fail = () => new Error(`GameServerFleet "${fleetName}" is invalid:\n  - ${[...new Set(problems)].join("\n  - ")}`);
   if (!isRecord(args)) {
     problems.push("the fleet's arguments must be an object with `defaults` and `servers` or `count`");
     throw fail();
@@ -49,6 +52,13 @@ export function resolve<G extends string>(
   if (countOk && count > 0 && !templateOk) problems.push(`nameTemplate must contain {n}, got ${JSON.stringify(template)}`);
   if (args.regions !== undefined && (!Array.isArray(args.regions) || args.regions.length === 0)) {
     problems.push("regions must name at least one region when given");
+  }
+  // Said once here: the servers dealt a region skip what they would each say of it.
+  for (const region of Array.isArray(args.regions) ? args.regions : []) {
+    const code = RegionCode.safeParse(region);
+    if (!code.success) problems.push(`regions: ${JSON.stringify(region)} ${code.error.issues[0]?.message ?? "is not a region code"}`);
+    else if (regionTypo(code.data).length > 0)
+      problems.push(`regions: ${JSON.stringify(region)} is not a known region${didYouMean(code.data, regionTypo(code.data))}`);
   }
   if (!countOk) throw fail();
 
@@ -99,7 +109,11 @@ export function resolve<G extends string>(
     const fingerprint = JSON.stringify(values);
     const failures = checked.get(fingerprint) ?? checkInputs({}, values).failures;
     checked.set(fingerprint, failures);
-    for (const f of failures) problems.push(`server "${key}": ${f.reason}`);
+    for (const f of failures) {
+      const where = origin(f, server, defaults, dealt !== undefined);
+      if (where === "regions") continue;
+      problems.push(`${where === "defaults" ? "defaults" : `server "${key}"`}: ${f.reason}`);
+    }
     out[key] = merged;
   }
   if (problems.length > 0) throw fail();
@@ -134,11 +148,34 @@ const SERVER_SETTINGS = GAME_SERVER_ARGS.filter((k) => k !== "name" && k !== "ad
 /** The settings merged whole (the server's value over the default's); the rest merge specially. */
 const PLAIN_SETTINGS = SERVER_SETTINGS.filter((k) => k !== "gameType" && k !== "region" && k !== "configuration");
 
-/** One problem per key of `value` that is not in `known`, naming where it is. */
+/** One problem per key of `value` that is not in `known`, naming where it is and what it probably meant. */
 function unknownKeys(where: string, value: object, known: readonly string[]): string[] {
   return Object.keys(value)
     .filter((k) => !known.includes(k))
-    .map((k) => `${where}: ${k} is not a setting here (settings: ${known.join(", ")})`);
+    .map((k) => {
+      const suggestion = didYouMean(k, known);
+      return `${where}: ${k} is not a setting here${suggestion || ` (settings: ${known.join(", ")})`}`;
+    });
+}
+
+/**
+ * Where the value a failure is about was set: on the server, in `defaults` (also a required
+ * value set nowhere), or dealt from `regions`.
+ */
+function origin(
+  failure: CheckFailure,
+  server: FleetServer,
+  defaults: FleetServerSettings,
+  dealt: boolean,
+): "server" | "defaults" | "regions" {
+  const [top, field] = (failure.path ?? failure.property).split(".");
+  if (top === "configuration") {
+    const own = isRecord(server.configuration) ? server.configuration : {};
+    if (field === undefined) return isRecord(server.configuration) && Object.keys(own).length > 0 ? "server" : "defaults";
+    return field in own ? "server" : "defaults";
+  }
+  if (top === "region" && dealt) return "regions";
+  return top !== undefined && top in server && (server as Record<string, unknown>)[top] !== undefined ? "server" : "defaults";
 }
 
 /** The optional settings, the server's value over the default's, unset ones left out. */

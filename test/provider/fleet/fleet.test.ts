@@ -255,7 +255,7 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     const requests = (await env.control.stats()).requests.total;
     const bad: GameServerFleetArgs = {
       defaults: { gameType: "cs2", configuration: CONFIGURATION },
-      regions: ["eu-central-1", "Mars"],
+      regions: ["eu-central-1", "Mars", "eu-wset-1"],
       servers: {
         ok: {},
         "semi-final": { configuration: { startingMap: "de_cache" } },
@@ -270,7 +270,10 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
       message = (error as Error).message;
     }
     expect(message).toContain('GameServerFleet "cup" is invalid:');
-    expect(message).toContain('server "semi-final": region must be an AWS region code such as us-east-1');
+    // The list's mistake once, not once per server dealt it.
+    expect(message).toContain('regions: "Mars" must be an AWS region code such as us-east-1');
+    expect(message).toContain('regions: "eu-wset-1" is not a known region (did you mean "eu-west-1"?)');
+    expect(message).not.toContain('server "semi-final": region');
     expect(message).toContain('server "semi-final": configuration.startingMap must be one of mapPool (de_dust2, de_mirage)');
     expect(message).toContain('server "Final": the key must be lowercase letters, digits and dashes');
     expect(message).toMatch(/server "wide": configuration\.maxPlayers /);
