@@ -110,7 +110,7 @@ export function resolve<G extends string>(
     const failures = checked.get(fingerprint) ?? checkInputs({}, values).failures;
     checked.set(fingerprint, failures);
     for (const f of failures) {
-      const where = origin(f, server, defaults, dealt !== undefined);
+      const where = origin(f, server, dealt !== undefined);
       if (where === "regions") continue;
       problems.push(`${where === "defaults" ? "defaults" : `server "${key}"`}: ${f.reason}`);
     }
@@ -162,12 +162,7 @@ function unknownKeys(where: string, value: object, known: readonly string[]): st
  * Where the value a failure is about was set: on the server, in `defaults` (also a required
  * value set nowhere), or dealt from `regions`.
  */
-function origin(
-  failure: CheckFailure,
-  server: FleetServer,
-  defaults: FleetServerSettings,
-  dealt: boolean,
-): "server" | "defaults" | "regions" {
+function origin(failure: CheckFailure, server: FleetServer, dealt: boolean): "server" | "defaults" | "regions" {
   const [top, field] = (failure.path ?? failure.property).split(".");
   if (top === "configuration") {
     const own = isRecord(server.configuration) ? server.configuration : {};
