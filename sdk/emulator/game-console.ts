@@ -1,6 +1,7 @@
 import type { GameServer } from "../schemas/index.js";
 import { HttpError } from "./http-error.js";
 import { token } from "./ids.js";
+import { maxPlayersOf } from "./players.js";
 import type { ServerRecord } from "./servers.js";
 import type { EmulatorState } from "./state.js";
 
@@ -69,7 +70,7 @@ export class GameConsole {
     }
     record.lastActivityAt = this.#state.now();
     this.appendLog(record, `> ${command}`);
-    for (const line of commandOutput(record, command)) this.appendLog(record, line);
+    for (const line of this.#commandOutput(record, command)) this.appendLog(record, line);
   }
 
   logOf(id: string): string[] {
@@ -84,31 +85,45 @@ export class GameConsole {
     if (record.log.length > LOG_LIMIT) record.log.splice(0, record.log.length - LOG_LIMIT);
     this.#state.emit("log", record.wire.id, line);
   }
-}
 
-/** What a CS2 server prints for a command (the few the emulator knows). */
-function commandOutput(record: ServerRecord, command: string): string[] {
-  const [verb = "", ...rest] = command.trim().split(/\s+/);
-  const arg = rest.join(" ");
-  const cfg = record.configuration;
-  switch (verb) {
-    case "say":
-      return [`Console: ${arg}`];
-    case "status":
-      return [
-        `hostname: ${record.wire.name}`,
-        `map     : ${record.currentMap ?? String(cfg.startingMap ?? "unknown")}`,
-        `players : 0 humans, 0 bots (${String(cfg.maxPlayers ?? "?")} max)`,
-      ];
-    case "changelevel": {
-      const pool = Array.isArray(cfg.mapPool) ? (cfg.mapPool as string[]) : [];
-      if (!pool.includes(arg)) return [`changelevel failed: ${arg || "(no map)"} is not in the map pool`];
-      record.currentMap = arg;
-      return [`Changing level to ${arg}`];
+  /** What a CS2 server prints for a command (the few the emulator knows). */
+  #commandOutput(record: ServerRecord, command: string): string[] {
+    const [verb = "", ...rest] = command.trim().split(/\s+/);
+    const arg = rest.join(" ");
+    const cfg = record.configuration;
+    switch (verb) {
+      case "say":
+        return [`Console: ${arg}`];
+      case "status":
+        return this.#status(record);
+      case "changelevel": {
+        const pool = Array.isArray(cfg.mapPool) ? (cfg.mapPool as string[]) : [];
+        if (!pool.includes(arg)) return [`changelevel failed: ${arg || "(no map)"} is not in the map pool`];
+        record.currentMap = arg;
+        return [`Changing level to ${arg}`];
+      }
+      case "mp_restartgame":
+        return [`Restarting game in ${arg || "1"} seconds`];
+      default:
+        return [`Unknown command "${verb}"`];
     }
-    case "mp_restartgame":
-      return [`Restarting game in ${arg || "1"} seconds`];
-    default:
-      return [`Unknown command "${verb}"`];
+  }
+
+  /**
+   * CS2's `status`, in the layout of its 1.40 builds (README, "Players"): the `players :` line
+   * with the real count, then a row per player. No bots run and the server never hibernates;
+   * `(N max)` is `sv_visiblemaxplayers`, which the emulated server sets to `maxPlayers`.
+   */
+  #status(record: ServerRecord): string[] {
+    const cfg = record.configuration;
+    const humans = record.players.size;
+    return [
+      `hostname: ${record.wire.name}`,
+      `version : 1.40.7.3/14073 10529 ${cfg.enableVAC === false ? "insecure" : "secure"}  public`,
+      "os/type : Linux dedicated",
+      `map     : ${record.currentMap ?? String(cfg.startingMap ?? "unknown")}`,
+      `players : ${humans} humans, 0 bots (${maxPlayersOf(record)} max) (not hibernating) (unreserved)`,
+      ...this.#state.players.statusTable(record),
+    ];
   }
 }

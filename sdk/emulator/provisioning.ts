@@ -54,6 +54,7 @@ export class Provisioning {
 
   /** A deleted server: its boot stops and its slot is free. */
   release(record: ServerRecord): void {
+    this.#state.players.dropAll(record);
     clearTimeout(record.bootTimer);
     record.bootTimer = undefined;
     this.#setStatus(record, "stopped");
@@ -95,12 +96,16 @@ export class Provisioning {
     return { allocated, failed, pending };
   }
 
-  /** Stops running servers with autoStop whose idle time passed `autostopMinutes` (emulated clock). */
+  /**
+   * Stops running servers with autoStop whose idle time passed `autostopMinutes` (emulated clock).
+   * A server with players is never idle.
+   */
   sweepAutoStop(): void {
     const now = this.#state.now();
     for (const record of this.#state.servers.all()) {
       const wire = record.wire;
       if (!wire.autoStop || wire.status !== "running" || wire.deletedAt !== null || wire.autostopMinutes === null) continue;
+      if (record.players.size > 0) continue;
       if (now - record.lastActivityAt < wire.autostopMinutes * 60_000) continue;
       this.#stop(record);
     }
@@ -121,9 +126,10 @@ export class Provisioning {
     return this.#state.servers.answer(record.wire);
   }
 
-  /** What the platform does when it stops a server: a log line, no address, status `stopped`. */
+  /** What the platform does when it stops a server: its players dropped, a log line, no address, status `stopped`. */
   #stop(record: ServerRecord): void {
     const wire = record.wire;
+    this.#state.players.dropAll(record);
     const line = wire.autoStop ? `Server stopped after ${wire.autostopMinutes} idle minutes (autoStop)` : "Server stopped";
     this.#state.console.appendLog(record, line);
     Object.assign(wire, { ip: null, port: null, connectUrl: null, additionalPorts: null, updatedAt: this.#state.iso() });

@@ -11,6 +11,7 @@ import {
 import type { ConsoleSockets } from "./console-socket.js";
 import { invalid } from "./http-error.js";
 import type { ApiKey } from "./keys.js";
+import { PlayersRequest } from "./players.js";
 import { CreateKeyRequest, EmulatorConfigPatch, FaultRequest, RevokeKeyRequest } from "./settings.js";
 import type { EmulatorState } from "./state.js";
 
@@ -202,6 +203,19 @@ export const ROUTES: Route[] = [
     template: "/_emulator/servers/:id/stop",
     family: "control",
     handler: ({ state, params }) => ({ body: state.provisioning.stopNow(params.id!) }),
+  },
+  // Players (README, "Players"): connect and disconnect them, read who is connected.
+  {
+    method: "GET",
+    template: "/_emulator/servers/:id/players",
+    family: "control",
+    handler: ({ state, params }) => ({ body: state.players.list(params.id!) }),
+  },
+  {
+    method: "POST",
+    template: "/_emulator/servers/:id/players",
+    family: "control",
+    handler: ({ state, params, body }) => ({ body: state.players.apply(params.id!, parseBody(PlayersRequest, body)) }),
   },
   {
     method: "GET",

@@ -12,6 +12,7 @@ import { isKnownRegion } from "../schemas/regions.js";
 import { HttpError, invalid } from "./http-error.js";
 import { token } from "./ids.js";
 import type { ApiKey } from "./keys.js";
+import type { Player } from "./players.js";
 import type { EmulatorState } from "./state.js";
 
 /** A server as the emulator holds it: the wire shape plus what it keeps to itself. */
@@ -27,6 +28,10 @@ export interface ServerRecord {
   everRan: boolean;
   /** The map after a `changelevel`; until then, the configuration's `startingMap`. */
   currentMap: string | undefined;
+  /** Connected players by name, oldest first; only a running server has any. */
+  players: Map<string, Player>;
+  /** The `status` id of the next player to connect. */
+  nextUserId: number;
 }
 
 /** The game servers API (`/v1/game-servers`): the servers of every organization, and their rules. */
@@ -140,6 +145,9 @@ export class Servers {
       bootTimer: undefined,
       everRan: false,
       currentMap: undefined,
+      players: new Map(),
+      // The first human's id in the CS2 `status` samples the emulator follows (README, "Players").
+      nextUserId: 2,
     };
     this.#records.set(record.wire.id, record);
     this.#state.provisioning.admit(record);

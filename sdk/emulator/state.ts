@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { GameConsole } from "./game-console.js";
 import { Keys } from "./keys.js";
+import { Players } from "./players.js";
 import { Provisioning } from "./provisioning.js";
 import { Servers } from "./servers.js";
 import { defaultConfig, type EmulatorConfig, type EmulatorConfigPatch } from "./settings.js";
@@ -18,6 +19,7 @@ export class EmulatorState extends EventEmitter {
   readonly servers = new Servers(this);
   readonly provisioning = new Provisioning(this);
   readonly console = new GameConsole(this);
+  readonly players = new Players(this);
   /** How many resets so far: a request held by a delay fault across a reset is not carried out. */
   resets = 0;
   #clockBaseReal = Date.now();
@@ -65,6 +67,7 @@ export class EmulatorState extends EventEmitter {
     this.provisioning.reset();
     this.servers.reset();
     this.console.reset();
+    this.players.reset();
     this.keys.reset();
     this.config = defaultConfig();
     this.traffic.reset();

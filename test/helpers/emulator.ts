@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type EmulatorOptions, type RunningEmulator, SAMPLE_CS2_CONFIGURATION, startEmulator } from "../../sdk/emulator/index.js";
+import type { PlayersAnswer } from "../../sdk/emulator/players.js";
 import { type Clock, GameServersClient, systemClock } from "../../sdk/index.js";
 import type { Cs2Configuration } from "../../sdk/schemas/index.js";
 
@@ -46,6 +47,27 @@ export class Control {
   async stop(serverId: string): Promise<void> {
     const res = await this.call("POST", `/_emulator/servers/${encodeURIComponent(serverId)}/stop`);
     if (res.status !== 200) throw new Error(`stop failed: ${JSON.stringify(res.body)}`);
+  }
+
+  /** Connects players to a running server: these names, or a count of `player1`, `player2`, ... */
+  async connect(serverId: string, players: string[] | number): Promise<PlayersAnswer> {
+    return this.#players("POST", serverId, { connect: players });
+  }
+
+  /** Disconnects these players of a server, or `"all"`. */
+  async disconnect(serverId: string, players: string[] | "all"): Promise<PlayersAnswer> {
+    return this.#players("POST", serverId, { disconnect: players });
+  }
+
+  /** Who is connected to a server now, oldest first. */
+  async players(serverId: string): Promise<PlayersAnswer> {
+    return this.#players("GET", serverId);
+  }
+
+  async #players(method: string, serverId: string, body?: unknown): Promise<PlayersAnswer> {
+    const res = await this.call<PlayersAnswer>(method, `/_emulator/servers/${encodeURIComponent(serverId)}/players`, body);
+    if (res.status !== 200) throw new Error(`players failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
   }
 
   async stats(): Promise<{ requests: { total: number; byRoute: Record<string, number> }; servers: { byStatus: Record<string, number> } }> {
