@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../shared/inputs.js";
 import { type Address, createdThisRun, settledValue, whenRunning } from "./addresses.js";
-import type { FleetMember, GameServerFleetArgs, RosterEntry } from "./args.js";
+import type { FleetMember, FleetServer, GameServerFleetArgs, RosterEntry } from "./args.js";
 import { pack, SHARED_SETTINGS, unpackAll } from "./pack.js";
 import { partOf } from "./parts.js";
 import { resolve } from "./resolve.js";
@@ -22,21 +22,36 @@ import { type FleetServerState, FleetServers } from "./servers/resource.js";
  * changing a default updates exactly the servers that inherit it, and `pulumi preview` prints
  * which). Then `<name>-roster` (FleetRoster) waits for all of them at once and carries their
  * addresses, so `pulumi up` returns when every server can take players and `roster` is real by then.
+ *
+ * `G` is the game type (from `defaults.gameType`). `K` is the servers' keys: those written in
+ * `servers` when the fleet has no `count`, so that `fleet.servers["final-1"]` is a `FleetMember`
+ * (not `| undefined` under `noUncheckedIndexedAccess`) and a key it lacks does not compile; else
+ * `string`, and {@link GameServerFleet.server} returns a server or throws naming the key.
  */
-export class GameServerFleet<G extends string = string> extends pulumi.ComponentResource {
+export class GameServerFleet<G extends string = string, K extends string = string> extends pulumi.ComponentResource {
   /** The servers by key, as the fleet's state has them; read addresses from `roster`. */
-  readonly servers: Record<string, FleetMember>;
+  readonly servers: Record<K, FleetMember>;
   /** Connect details by key, known once every server runs; export it as a stack output (passwords stay secret). */
-  readonly roster: Record<string, RosterEntry>;
+  readonly roster: Record<K, RosterEntry>;
   /** The resources that hold the fleet's servers, each a part of them (one per key hash; fixed names in the first). */
   readonly parts: FleetServers[];
   /** The resource that waits for the servers; `readyAt` is when all of them ran. */
   readonly ready: FleetRoster;
+  readonly #name: string;
 
+  /** Servers written out in `servers`, no `count`: their keys are the fleet's `K`. */
+  constructor(
+    name: string,
+    args: GameServerFleetArgs<G> & { servers: Record<K, FleetServer<G>>; count?: undefined },
+    opts?: pulumi.ComponentResourceOptions,
+  );
+  /** Counted servers, or keys known only at run time (`K` is `string`: see {@link GameServerFleet.server}). */
+  constructor(name: string, args: GameServerFleetArgs<G>, opts?: pulumi.ComponentResourceOptions);
   constructor(name: string, args: GameServerFleetArgs<G>, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: an invalid definition throws before anything is registered.
     const { definitions, spread } = resolve(name, args);
     super("gameservers:index:GameServerFleet", name, {}, opts);
+    this.#name = name;
     const specs: Record<string, pulumi.Input<Record<string, unknown>>> = {};
     const passwords: Record<string, Record<string, pulumi.Input<string>>> = {};
     const noWait = new Set<string>();
@@ -132,8 +147,9 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
       },
       { parent: this },
     );
-    this.servers = {};
-    this.roster = {};
+    // Filled below with every key of the definition, which K names (or is `string`).
+    this.servers = {} as Record<K, FleetMember>;
+    this.roster = {} as Record<K, RosterEntry>;
     for (const key of keys) {
       const part = partOfKey.get(key)!;
       // In a preview the engine gives a part it updates its new inputs as outputs (the
@@ -157,8 +173,8 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
         rconPassword: secret.apply((p) => p?.rconPassword as string),
         serverPassword: secret.apply((p) => p?.serverPassword ?? null),
       };
-      this.servers[key] = member;
-      this.roster[key] = {
+      this.servers[key as K] = member;
+      this.roster[key as K] = {
         name: member.name,
         region: member.region,
         status: rostered.apply((e) => e?.status ?? "unknown"),
@@ -171,7 +187,27 @@ export class GameServerFleet<G extends string = string> extends pulumi.Component
     }
     this.registerOutputs({ roster: this.roster });
   }
+
+  /**
+   * The server of this key. For a key typed `string` (read from a file or stack config, or a
+   * counted one), where `servers[key]` may be `undefined` under `noUncheckedIndexedAccess`.
+   * @throws Error naming the key and the fleet's keys when the fleet has no server of that key.
+   */
+  server(key: string): FleetMember {
+    const servers: Record<string, FleetMember> = this.servers;
+    // Own keys only: `servers.constructor` is not a server.
+    if (Object.hasOwn(servers, key)) return servers[key]!;
+    const keys = Object.keys(servers);
+    const listed =
+      keys.length > MAX_LISTED_KEYS
+        ? `${keys.slice(0, MAX_LISTED_KEYS).join(", ")} and ${keys.length - MAX_LISTED_KEYS} more`
+        : keys.join(", ");
+    throw new Error(`GameServerFleet "${this.#name}" has no server "${key}"; its servers are ${listed || "none"}`);
+  }
 }
+
+/** How many of a fleet's keys an unknown key's error lists. */
+const MAX_LISTED_KEYS = 20;
 
 /** What a part's inputs may share: the settings, and the regions a server's region is dealt from. */
 const PACKED_SETTINGS = [...SHARED_SETTINGS, "spread"];
