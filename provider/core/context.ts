@@ -4,7 +4,7 @@
  * type's `configure` never disturbs the first's work in flight. Importing it reads nothing.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { GameServersClient, RequestOptions } from "../../sdk/index.js";
+import { AuthenticationError, type GameServersClient, type RequestOptions } from "../../sdk/index.js";
 import { clientFor, readSettings, type Settings } from "./settings.js";
 import { Watcher } from "./watcher.js";
 
@@ -69,4 +69,37 @@ export function log(label: string, message: string): void {
 /** Per-call options of the provider: a 429 is retried until the resource's own deadline. */
 export function callOptions(inputs: { readyTimeoutSeconds: number }): RequestOptions {
   return { deadline: Date.now() + inputs.readyTimeoutSeconds * 1000 };
+}
+
+/**
+ * The one line that says the API refused the key (401: wrong, revoked or expired), naming where
+ * the key came from and how to set it, or undefined for any other error. A refused request did
+ * nothing, so nothing was created with it.
+ */
+export function keyRefused(error: unknown): string | undefined {
+  if (!(error instanceof AuthenticationError)) return undefined;
+  const source = settings().apiKeySource;
+  const how =
+    source === "GAMESERVERS_API_KEY"
+      ? "set the right key in GAMESERVERS_API_KEY (or `pulumi config set --secret gameservers:apiKey <key>`, which comes first)"
+      : "set the right key with `pulumi config set --secret gameservers:apiKey <key>`";
+  return `the API refused the API key from ${source ?? "gameservers:apiKey"} (${error.message}); nothing was done with it: ${how}`;
+}
+
+/** A request refused for its key, said in one line that names the key's source. */
+export class KeyRefusedError extends Error {
+  constructor(
+    /** The line without the resource's label. */
+    readonly line: string,
+    label: string,
+  ) {
+    super(`${label}: ${line}`);
+  }
+}
+
+/** The error as a {@link KeyRefusedError} when the API refused the key, else unchanged. */
+export function explainKeyRefused(error: unknown, label: string): unknown {
+  if (error instanceof KeyRefusedError) return error;
+  const line = keyRefused(error);
+  return line === undefined ? error : new KeyRefusedError(line, label);
 }

@@ -25,6 +25,8 @@ export function clientFor(settings: Settings & { apiKey: string }): GameServersC
 
 export interface Settings {
   apiKey: string | undefined;
+  /** Where the API key came from, as a user sets it: `gameservers:apiKey` or `GAMESERVERS_API_KEY`. */
+  apiKeySource: "gameservers:apiKey" | "GAMESERVERS_API_KEY" | undefined;
   apiUrl: string | undefined;
   consoleApiUrl: string | undefined;
   pollIntervalMs: number;
@@ -45,8 +47,11 @@ export function readSettings(get: (key: string) => string | undefined): Settings
   if (requestTimeoutMs !== undefined && (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)) {
     throw new Error(`gameservers:requestTimeoutMs must be a whole number of milliseconds, got ${JSON.stringify(timeout)}`);
   }
+  const fromConfig = nonEmpty(get("apiKey"));
+  const apiKey = pick("apiKey", "GAMESERVERS_API_KEY");
   return {
-    apiKey: pick("apiKey", "GAMESERVERS_API_KEY"),
+    apiKey,
+    apiKeySource: fromConfig ? "gameservers:apiKey" : apiKey ? "GAMESERVERS_API_KEY" : undefined,
     apiUrl: pick("apiUrl", "GAMESERVERS_API_URL"),
     consoleApiUrl: pick("consoleApiUrl", "GAMESERVERS_CONSOLE_API_URL"),
     pollIntervalMs,

@@ -11,7 +11,7 @@ import {
   systemClock,
   type UpdateGameServerRequest,
 } from "../../sdk/index.js";
-import { callOptions, connect, log, settings } from "../core/context.js";
+import { callOptions, connect, explainKeyRefused, log, settings } from "../core/context.js";
 import { type CreateIntent, intentOf, liveServersNamed, serversFrom } from "../core/fingerprint.js";
 import type { WaitOutcome } from "../core/watcher.js";
 import { LATE_WRITE_MS, type Props } from "../shared/inputs.js";
@@ -45,7 +45,7 @@ export async function create(raw: Props, how: StepOptions = {}): Promise<{ id: s
     // otherwise nothing of this create is left, and neither is its entry.
     if (record.intent && typeof id === "string" && id) await journal.answer(stack, key, record.intent, id);
     else if (!keepJournal) journal.remove(stack, key);
-    throw error;
+    throw explainKeyRefused(error, labelOf(inputs.name));
   }
 }
 

@@ -6,7 +6,7 @@
 import { type GameServer, type GameServersClient, NotFoundError, type UpdateGameServerRequest } from "../../sdk/index.js";
 import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
 import { FAILED_STATUSES, IN_PROGRESS_STATUSES } from "../../sdk/schemas/index.js";
-import { callOptions, connect, log } from "../core/context.js";
+import { callOptions, connect, explainKeyRefused, log } from "../core/context.js";
 import { type CreateIntent, liveServersNamed, serversFrom } from "../core/fingerprint.js";
 import { planServer } from "../core/planned-fates.js";
 import { describeStoppedServer, isStopped } from "../core/stopped.js";
@@ -63,6 +63,12 @@ export async function diff(id: string, olds: Props, news: Props) {
 // ---- read, update, delete ----------------------------------------------------------------
 
 export async function read(id: string, props: Props, how: StepOptions = {}) {
+  return readServer(id, props, how).catch((error: unknown) => {
+    throw explainKeyRefused(error, labelOf(props.name, id));
+  });
+}
+
+async function readServer(id: string, props: Props, how: StepOptions) {
   const { client } = connect();
   // Nothing to read until the next up settles it; refresh keeps it as it is.
   if (id.startsWith(UNRESOLVED_ID_PREFIX)) return { id, props };
@@ -89,6 +95,12 @@ function goneFromState(props: Props, id: string, why: string) {
 }
 
 export async function update(id: string, olds: Props, news: Props, how: StepOptions = {}): Promise<{ outs: ProviderOutputs }> {
+  return updateServer(id, olds, news, how).catch((error: unknown) => {
+    throw explainKeyRefused(error, labelOf(news.name, id));
+  });
+}
+
+async function updateServer(id: string, olds: Props, news: Props, how: StepOptions): Promise<{ outs: ProviderOutputs }> {
   const inputs = parseInputs(news);
   const { client } = connect();
   settleCreate(id, olds, news);
@@ -135,6 +147,12 @@ export async function update(id: string, olds: Props, news: Props, how: StepOpti
 }
 
 export async function del(id: string, props: Props, how: StepOptions = {}): Promise<void> {
+  return deleteServer(id, props, how).catch((error: unknown) => {
+    throw explainKeyRefused(error, labelOf(props.name, id));
+  });
+}
+
+async function deleteServer(id: string, props: Props, how: StepOptions): Promise<void> {
   const { client } = connect();
   if (id.startsWith(UNRESOLVED_ID_PREFIX)) await deleteUnresolved(client, props);
   else {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type GameServer, GameServersClient, NotFoundError } from "../../sdk/index.js";
+import { AuthenticationError, type GameServer, GameServersClient, NotFoundError } from "../../sdk/index.js";
 import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
 import { unpackAll } from "../fleet/pack.js";
 import { LATE_WRITE_MS } from "../shared/inputs.js";
@@ -28,6 +28,8 @@ export class LiveRun {
   readonly resources: OfflineResource[] = [];
   readonly inFlight = new Set<InFlightCreate>();
   stopping = false;
+  /** Whether any create of the run got an answer other than a refusal: its key worked at least once. */
+  answered = false;
   /** Set when a signal handler will exit the process once cleanup is done. */
   exiting = false;
   interrupt: (error: Error) => void = () => undefined;
@@ -56,9 +58,12 @@ export class LiveRun {
     const creating = inFlightCreates(checked.inputs);
     for (const c of creating) this.inFlight.add(c);
     try {
-      return await this.host.create(name, checked.inputs);
+      const made = await this.host.create(name, checked.inputs);
+      this.answered = true;
+      return made;
     } catch (error) {
       if (!(error instanceof HostError && error.initFailure)) throw error;
+      this.answered = true;
       // Created but not ready (its readyTimeoutSeconds passed, or its outcome stayed unknown): the
       // engine would keep it in the stack. Offline there is no stack: delete it now, and say so.
       const { id, properties } = error.initFailure;
@@ -155,6 +160,8 @@ export class LiveRun {
         try {
           servers = await liveServers(client);
         } catch (error) {
+          // Every request of the run was refused for its key: none of those creates made anything.
+          if (error instanceof AuthenticationError && !this.answered) break;
           const names = interrupted.map((c) => c.name).join(", ");
           problems.push(
             `the servers of ${interrupted.length} interrupted create(s) (${names}) could not be looked up: ${(error as Error).message}`,

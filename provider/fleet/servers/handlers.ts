@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { UNRESOLVED_ID_PREFIX } from "../../../sdk/internal/index.js";
-import { connect, log } from "../../core/context.js";
+import { connect, KeyRefusedError, log } from "../../core/context.js";
 import { planPart, planServer } from "../../core/planned-fates.js";
 import { describeStoppedFleet, describeStoppedMember, isStopped } from "../../core/stopped.js";
 import * as server from "../../game-server/handlers.js";
@@ -143,13 +143,15 @@ export async function del(_id: string, packed: Props): Promise<void> {
   const previous = stateOf(props);
   const outcomes = await eachServer([...previous.keys()], (key) => deleteServer(previous.get(key)!), progress(props.fleet, "deleted"));
   const failed = [...outcomes].filter(([, o]) => o.kind === "failed") as [string, Extract<Outcome, { kind: "failed" }>][];
+  const refused = refusedLine(outcomes);
+  if (refused !== undefined && failed.length === previous.size) throw new Error(`${label}: ${refused}`);
   if (failed.length > 0) {
     // The resource stays in the state; deleting the deleted ones again is a no-op.
     throw new Error(
       `${label}: ${failed.length} of ${previous.size} servers could not be deleted:\n  - ${failed.map(([k, o]) => `${k}: ${o.error.message}`).join("\n  - ")}`,
     );
   }
-  log(label, `deleted ${previous.size} server${previous.size === 1 ? "" : "s"}`);
+  if (previous.size > 0) log(label, `deleted ${previous.size} server${previous.size === 1 ? "" : "s"}`);
 }
 
 export { del as delete };
@@ -224,6 +226,14 @@ function finish(
   const label = labelOf(fleet.fleet);
   // Every server the platform stopped, touched or not: a run that says nothing of them hides them.
   reportStopped(fleet.fleet, servers, (key) => (untouched.has(key) ? "state" : "api"));
+  // A refused key refused every request: one line, not one per server, and nothing claimed done.
+  const refused = refusedLine(outcomes);
+  if (refused !== undefined && ![...outcomes].some(([key, o]) => o.kind === "ok" && !untouched.has(key))) {
+    const message = `${label}: ${refused}`;
+    // With no server of this part left, nothing is kept in the state.
+    if (Object.keys(servers).length === 0) throw new Error(message);
+    throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
+  }
   if (problems.length > 0) {
     const shown = problems.slice(0, 10);
     const message =
@@ -234,6 +244,13 @@ function finish(
   const count = Object.keys(servers).length;
   log(label, `${count} server${count === 1 ? "" : "s"} ${done} (${list(Object.keys(servers))}); the roster waits for them to run`);
   return outs;
+}
+
+/** The one line of a refused key when every failed step failed for it, else undefined. */
+function refusedLine(outcomes: Map<string, Outcome>): string | undefined {
+  const failed = [...outcomes.values()].filter((o) => o.kind === "failed");
+  if (failed.length === 0 || !failed.every((o) => o.error instanceof KeyRefusedError)) return undefined;
+  return (failed[0]!.error as KeyRefusedError).line;
 }
 
 /**
