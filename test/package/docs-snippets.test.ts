@@ -15,10 +15,10 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFile(path.join(ROOT, file), "utf8");
 
 describe("the docs' snippets", () => {
-  it("README, A first deployment: the quickstart's three files, and the commands of docs/first-deployment.md", async () => {
+  it("README, A first deployment: the quickstart's four files, and the commands of docs/first-deployment.md", async () => {
     const readme = section(await read("README.md"), "## A first deployment");
     const files = namedFiles(readme);
-    expect([...files.keys()]).toEqual(["Pulumi.yaml", "package.json", "index.ts"]);
+    expect([...files.keys()]).toEqual(["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"]);
     for (const [name, text] of files) expect(text, name).toBe(await read(`examples/quickstart/${name}`));
     const page = await read("docs/first-deployment.md");
     const commands = codeBlocks(readme).filter((b) => b.lang === "sh");

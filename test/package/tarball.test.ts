@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import yaml from "js-yaml";
@@ -7,13 +7,16 @@ import { ROOT } from "../helpers/provider-host.js";
 import { sh } from "../helpers/shell.js";
 import { namedFiles } from "./markdown.js";
 
-/** The lines of a markdown section's first sh block that run npm: what a test can run of the docs. */
+/**
+ * The lines of a markdown section's first sh block that run npm or the project's own tools (`npx`):
+ * what a test can run of the docs.
+ */
 function npmLines(markdown: string): string[] {
   const block = /```sh\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
   return block
     .split("\n")
     .map((l) => l.replace(/\s+#.*$/, "").trim())
-    .filter((l) => l.startsWith("npm "));
+    .filter((l) => l.startsWith("npm ") || l.startsWith("npx "));
 }
 
 /**
@@ -98,26 +101,74 @@ describe("the packed package, installed as its docs say", () => {
     }
   });
 
-  it.concurrent("docs/first-deployment.md: the three files are examples/quickstart's; npm install in a project with the tarball; the program runs on the emulator", async () => {
-    // The README's first deployment shows the same files and commands (test/package/docs-snippets.test.ts).
-    const page = await readFile(path.join(ROOT, "docs/first-deployment.md"), "utf8");
-    const files = namedFiles(page);
-    expect([...files.keys()]).toEqual(["Pulumi.yaml", "package.json", "index.ts"]);
-    const dir = await project("first-deployment");
-    for (const [name, text] of files) {
-      expect(text, name).toBe(await readFile(path.join(ROOT, "examples/quickstart", name), "utf8"));
-      await writeFile(path.join(dir, name), text);
-    }
-    const lines = npmLines(page.slice(page.indexOf("`index.ts`:")));
-    expect(lines).toEqual(["npm install"]);
-    for (const line of lines) {
-      const out = await sh(line, dir);
-      expect(out).not.toMatch(/install-scripts/); // allowScripts answers npm's question
-    }
+  /**
+   * docs/first-deployment.md's project: its four files, the tarball, and the page's commands up to
+   * Pulumi (`npm install`, `npx tsc --noEmit`) run as written. Made once, for the tests that use it.
+   */
+  let firstDeployment: Promise<string> | undefined;
+  function firstDeploymentProject(): Promise<string> {
+    firstDeployment ??= (async () => {
+      // The README's first deployment shows the same files and commands (test/package/docs-snippets.test.ts).
+      const page = await readFile(path.join(ROOT, "docs/first-deployment.md"), "utf8");
+      const files = namedFiles(page);
+      expect([...files.keys()]).toEqual(["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"]);
+      const dir = await project("first-deployment");
+      for (const [name, text] of files) {
+        expect(text, name).toBe(await readFile(path.join(ROOT, "examples/quickstart", name), "utf8"));
+        await writeFile(path.join(dir, name), text);
+      }
+      const lines = npmLines(page.slice(page.indexOf("`index.ts`:")));
+      expect(lines).toEqual(["npm install", "npx tsc --noEmit"]);
+      for (const line of lines) {
+        const out = await sh(line, dir);
+        expect(out).not.toMatch(/install-scripts/); // allowScripts answers npm's question
+      }
+      return dir;
+    })();
+    return firstDeployment;
+  }
+
+  it.concurrent("docs/first-deployment.md: the four files are examples/quickstart's; npm install and tsc in a project with the tarball; the program runs on the emulator", async () => {
+    const dir = await firstDeploymentProject();
     const { outputs, servers, left } = await deployOffline(dir, "quickstart");
     expect(servers).toEqual([{ status: "running", connectUrl: expect.stringMatching(/^steam:\/\/connect\//) }]);
     expect(outputs.connectUrl).toBe(servers[0]!.connectUrl);
     expect(left).toBe(0);
+  }, 180_000);
+
+  it.concurrent("the quickstart's tsconfig.json: a second file imported as ./matches.ts checks as Node.js runs it; a type error in it fails, naming it", async () => {
+    // A copy of the installed project (its node_modules linked, not installed again) that grows a second file.
+    const installed = await firstDeploymentProject();
+    const dir = path.join(work, "two-files");
+    await mkdir(dir);
+    for (const name of ["Pulumi.yaml", "package.json", "tsconfig.json"]) await cp(path.join(installed, name), path.join(dir, name));
+    await symlink(path.join(installed, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const index = await readFile(path.join(installed, "index.ts"), "utf8");
+    await writeFile(
+      path.join(dir, "index.ts"),
+      `${index.replace('import { GameServer } from "pulumi-gameservers";', '$&\nimport { finalMap } from "./matches.ts";')}export const nextMap = finalMap;\n`,
+    );
+    // A type import marked `type` (Node.js strips it), a record read that may be undefined.
+    const matches = (finalMap: string) =>
+      [
+        'import type { Region } from "pulumi-gameservers";',
+        'export const home: Region = "eu-central-1";',
+        'const maps: Record<string, string> = { "semi-1": "de_mirage", final: "de_inferno" };',
+        `export const finalMap: string = ${finalMap};`,
+        "",
+      ].join("\n");
+    await writeFile(path.join(dir, "matches.ts"), matches('maps.final ?? "de_dust2"'));
+    await sh("npx tsc --noEmit", dir);
+    // What tsc accepts, Node.js runs: the program with its second file, on the emulator.
+    const { outputs, left } = await deployOffline(dir, "quickstart");
+    expect(outputs.nextMap).toBe("de_inferno");
+    expect(left).toBe(0);
+
+    // noUncheckedIndexedAccess: the read may be undefined, and tsc fails naming the file and the line.
+    await writeFile(path.join(dir, "matches.ts"), matches("maps.final"));
+    await expect(sh("npx tsc --noEmit", dir)).rejects.toThrow(
+      /exited [1-9]\d*:\n[\s\S]*matches\.ts\(4,\d+\): error TS2322: Type 'string \| undefined' is not assignable to type 'string'/,
+    );
   }, 180_000);
 
   it.concurrent("examples/tournament: its README's install in a copy, then the event on the emulator", async () => {
