@@ -72,6 +72,20 @@ for (const [key, server] of Object.entries(fleet.servers)) {
   );
 }
 
+// An announcement on every server, from stack config (`pulumi config set tournament:announcement
+// "Matches start at 18:00"`, then `pulumi up`): one ServerCommand per server, sent once the whole
+// fleet runs, and again whenever the text changes.
+const announcement = config.get("announcement");
+if (announcement) {
+  for (const [key, server] of Object.entries(fleet.servers)) {
+    new ServerCommand(
+      `${key}-announcement`,
+      { serverId: server.serverId, commands: [`say ${announcement}`] },
+      { parent: fleet, dependsOn: [fleet.ready] },
+    );
+  }
+}
+
 export const eventName = event.event;
 export const serverCount = Object.keys(fleet.servers).length;
 export const roster = fleet.roster;

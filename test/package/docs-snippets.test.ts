@@ -26,10 +26,13 @@ describe("the docs' snippets", () => {
     for (const { code } of commands) expect(page).toContain(`\`\`\`sh\n${code}\`\`\``);
   });
 
-  it("fleets: the console command on every server is examples/tournament's own code", async () => {
+  it("fleets: the announcement and the console command on every server are examples/tournament's own code", async () => {
+    // That program is type-checked (examples/tsconfig.json) and run with the announcement (test/package/examples.test.ts).
     const quoted = codeBlocks(section(await read("docs/fleets.md"), "## A console command on every server"));
-    expect(quoted.map((b) => b.lang)).toEqual(["ts"]);
-    expect(await read("examples/tournament/index.ts")).toContain(quoted[0]!.code);
+    expect(quoted.map((b) => b.lang)).toEqual(["ts", "ts"]);
+    expect(quoted[0]!.code).toMatch(/commands: \[`say \$\{announcement\}`\]/);
+    const program = await read("examples/tournament/index.ts");
+    for (const { code } of quoted) expect(program).toContain(code);
   });
 
   it("the two set-up commands, in README.md and CONTRIBUTING.md alike, run scripts package.json has", async () => {

@@ -78,6 +78,31 @@ describe("the examples, run end to end against the emulator by the offline runne
     expect((await env.control.stats()).servers.byStatus).toEqual({});
   });
 
+  it("tournament: an announcement in stack config reaches every server, one ServerCommand each", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gs-tournament-"));
+    try {
+      // Three matches are enough: one server per stage.
+      const file = path.join(dir, "tournament.yaml");
+      const source = readFileSync(path.join(ROOT, "examples/tournament/tournament.yaml"), "utf8");
+      writeFileSync(file, source.replace("matches: 4", "matches: 1").replace("matches: 2", "matches: 1"));
+      const run = await runOffline({
+        ...base(),
+        program: path.join(ROOT, "examples/tournament"),
+        config: { "tournament:file": file, "tournament:announcement": "Matches start at 18:00" },
+        project: "tournament",
+      });
+      const announcements = run.resources.filter((r) => r.type.endsWith(":ServerCommand") && r.name.endsWith("-announcement"));
+      expect(announcements.map((r) => r.name).sort()).toEqual(["final-1-announcement", "groups-1-announcement", "playoffs-1-announcement"]);
+      const servers = (await env.client.gameServers.list()).items;
+      expect(servers).toHaveLength(3);
+      for (const server of servers)
+        expect((await env.client.logs.latest(server.id)).content, server.name).toContain("Matches start at 18:00");
+      await run.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("tournament: two stages of one name are refused, naming the stage, before any server is created", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gs-tournament-"));
     try {
