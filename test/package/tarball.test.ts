@@ -171,10 +171,14 @@ describe("the packed package, installed as its docs say", () => {
     );
   }, 180_000);
 
-  it.concurrent("examples/tournament: its README's install in a copy, then the event on the emulator", async () => {
+  it.concurrent("examples/tournament: its README's install and type check in a copy, then the event on the emulator", async () => {
     const dir = await project("tournament", path.join(ROOT, "examples/tournament"));
+    // The quickstart's tsconfig.json, and its type check as a step of the install.
+    expect(await readFile(path.join(dir, "tsconfig.json"), "utf8")).toBe(
+      await readFile(path.join(ROOT, "examples/quickstart/tsconfig.json"), "utf8"),
+    );
     const lines = npmLines(await readFile(path.join(dir, "README.md"), "utf8"));
-    expect(lines).toEqual(["npm install"]);
+    expect(lines).toEqual(["npm install", "npx tsc --noEmit"]);
     for (const line of lines) await sh(line, dir);
     // js-yaml as pinned (a js-yaml 5 broke the example's default import).
     const yamlVersion = JSON.parse(await readFile(path.join(dir, "node_modules/js-yaml/package.json"), "utf8")).version as string;
@@ -185,7 +189,7 @@ describe("the packed package, installed as its docs say", () => {
     expect(left).toBe(0);
   }, 180_000);
 
-  it.concurrent("examples/gitops: set up in infra/ as its README says, the workflow's preview steps (npm ci, npm test) pass as written", async () => {
+  it.concurrent("examples/gitops: set up in infra/ as its README says, the workflow's preview steps (npm ci, npm test with its type check) pass as written", async () => {
     const infra = await project("gitops/infra", path.join(ROOT, "examples/gitops"));
     const workflow = yaml.load(await readFile(path.join(infra, ".github/workflows/gameservers.yml"), "utf8")) as {
       jobs: { preview: { defaults: { run: { "working-directory": string } }; steps: { run?: string }[] } };
@@ -193,6 +197,12 @@ describe("the packed package, installed as its docs say", () => {
     expect(workflow.jobs.preview.defaults.run["working-directory"]).toBe("infra");
     const steps = workflow.jobs.preview.steps.flatMap((s) => (s.run ? [s.run] : []));
     expect(steps).toEqual(["npm ci", "npm test"]);
+    // npm test type-checks first, with the quickstart's tsconfig.json.
+    expect(await readFile(path.join(infra, "tsconfig.json"), "utf8")).toBe(
+      await readFile(path.join(ROOT, "examples/quickstart/tsconfig.json"), "utf8"),
+    );
+    const { scripts } = JSON.parse(await readFile(path.join(infra, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(scripts.test).toMatch(/^tsc --noEmit && /);
     for (const step of steps) await sh(step, infra);
     // npm ci installed the tarball beside it (the lockfile keeps no hash of it), not an older one from npm's cache.
     const file = "dist/sdk/emulator/bin.js";
