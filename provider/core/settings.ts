@@ -32,6 +32,12 @@ export interface Settings {
   pollIntervalMs: number;
   /** Per-request timeout, ms (`gameservers:requestTimeoutMs`). @default the SDK's 60000 */
   requestTimeoutMs: number | undefined;
+  /**
+   * Overrides every resource's `whenPlayersConnected` (`gameservers:whenPlayersConnected`, then
+   * `GAMESERVERS_WHEN_PLAYERS_CONNECTED`): the way out for a destroy, whose resources' settings
+   * are those of the state.
+   */
+  whenPlayersConnected: "refuse" | "drain" | "end" | undefined;
 }
 
 /** The provider's settings from a config reader (keys without the `gameservers:` namespace), then the environment. */
@@ -47,6 +53,12 @@ export function readSettings(get: (key: string) => string | undefined): Settings
   if (requestTimeoutMs !== undefined && (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)) {
     throw new Error(`gameservers:requestTimeoutMs must be a whole number of milliseconds, got ${JSON.stringify(timeout)}`);
   }
+  const when = pick("whenPlayersConnected", "GAMESERVERS_WHEN_PLAYERS_CONNECTED");
+  if (when !== undefined && when !== "refuse" && when !== "drain" && when !== "end") {
+    throw new Error(
+      `gameservers:whenPlayersConnected (or GAMESERVERS_WHEN_PLAYERS_CONNECTED) must be refuse, drain or end, got ${JSON.stringify(when)}`,
+    );
+  }
   const fromConfig = nonEmpty(get("apiKey"));
   const apiKey = pick("apiKey", "GAMESERVERS_API_KEY");
   return {
@@ -56,6 +68,7 @@ export function readSettings(get: (key: string) => string | undefined): Settings
     consoleApiUrl: pick("consoleApiUrl", "GAMESERVERS_CONSOLE_API_URL"),
     pollIntervalMs,
     requestTimeoutMs,
+    whenPlayersConnected: when,
   };
 }
 

@@ -101,5 +101,9 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
   for (const key of ["waitForRunning", "readyTimeoutSeconds"] as const) {
     if (news[key] !== undefined && differs(olds[key], news[key])) updates.push(key);
   }
+  // The live-match guard's settings: recorded in the state (delete reads them there), no request.
+  for (const key of ["whenPlayersConnected", "drainTimeoutSeconds", "drainAnnouncement"] as const) {
+    if (differs(olds[key], news[key])) updates.push(key);
+  }
   return { changes: replaces.length > 0 || updates.length > 0, replaces, updates, dropped, configurationChanged: cfgChanged };
 }

@@ -8,6 +8,7 @@ import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
 import { FAILED_STATUSES, IN_PROGRESS_STATUSES } from "../../sdk/schemas/index.js";
 import { callOptions, connect, explainKeyRefused, log } from "../core/context.js";
 import { type CreateIntent, liveServersNamed, serversFrom } from "../core/fingerprint.js";
+import { guardDelete, plannedDelete, planPolicy, policyOf, previewLiveMatch } from "../core/live-match.js";
 import { planServer } from "../core/planned-fates.js";
 import { describeStoppedServer, isStopped } from "../core/stopped.js";
 import type { Props } from "../shared/inputs.js";
@@ -55,6 +56,11 @@ export async function diff(id: string, olds: Props, news: Props) {
   // server its POST may have made, then create starts afresh.
   if (id.startsWith(UNRESOLVED_ID_PREFIX)) return { changes: true, replaces: [...replaces, "status"], deleteBeforeReplace: true };
   planServer(id, replaces.length > 0 ? "replaced" : "kept");
+  if (replaces.length > 0) {
+    // The engine deletes the old server with its old state: the new inputs' guard settings rule.
+    planPolicy(id, policyOf(news), "replacing");
+    if (olds.status === "running") await previewLiveMatch(id, labelOf(olds.name, id), policyOf(news), "replacement");
+  }
   // Pulumi's convention: a server whose name the program fixed is replaced delete-before-create,
   // as old and new cannot both carry the name. Auto-named ones keep create-before-delete.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && news.autoNamePrefix === undefined };
@@ -156,6 +162,9 @@ async function deleteServer(id: string, props: Props, how: StepOptions): Promise
   const { client } = connect();
   if (id.startsWith(UNRESOLVED_ID_PREFIX)) await deleteUnresolved(client, props);
   else {
+    // A live match is never ended by accident: asked of the server first (see live-match.ts).
+    const { policy, what } = plannedDelete(id, policyOf(props));
+    await guardDelete(client, id, labelOf(props.name, id), policy, what, props.status);
     try {
       await client.gameServers.delete(id, callOptions(parseInputs(props)));
       if (!how.quiet) log(labelOf(props.name, id), "deleted");

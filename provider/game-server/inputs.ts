@@ -12,6 +12,7 @@ import {
   ServerId,
   ServerName,
 } from "../../sdk/schemas/index.js";
+import { policyOf, WHEN_PLAYERS_CONNECTED, type WhenPlayersConnected } from "../core/live-match.js";
 import { type CheckFailure, checkFailures } from "../shared/check-failures.js";
 import { DEFAULT_READY_TIMEOUT_SECONDS, STACK_INPUT } from "../shared/inputs.js";
 import { containsUnknown, UNKNOWN } from "../shared/unknown.js";
@@ -31,6 +32,9 @@ export interface ProviderInputs {
   waitForRunning: boolean;
   readyTimeoutSeconds: number;
   adoptServerId?: string;
+  whenPlayersConnected?: WhenPlayersConnected;
+  drainTimeoutSeconds?: number;
+  drainAnnouncement?: string;
   /**
    * `<organization>/<project>/<stack>` of the program (the hidden `__stack` input the resource
    * classes set): the create journal keeps each stack's entries apart.
@@ -52,6 +56,14 @@ const Settings = z.strictObject({
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
   adoptServerId: ServerId.optional(),
   replaceIfStopped: z.boolean().optional(),
+  whenPlayersConnected: z.enum(WHEN_PLAYERS_CONNECTED).optional(),
+  drainTimeoutSeconds: z.int().min(1).max(86_400).optional(),
+  drainAnnouncement: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\r\n";]*$/, "must be one line without quotes or semicolons (it is sent as `say <text>`)")
+    .optional(),
 });
 
 /** The inputs a program may give (autoNamePrefix is set by the GameServer class itself). */
@@ -188,6 +200,7 @@ export function parseInputs(raw: Record<string, unknown>): ProviderInputs {
     waitForRunning: typeof raw.waitForRunning === "boolean" ? raw.waitForRunning : true,
     readyTimeoutSeconds: num(raw.readyTimeoutSeconds) ?? DEFAULT_READY_TIMEOUT_SECONDS,
     adoptServerId: str(raw.adoptServerId),
+    ...policyOf(raw),
     stack: str(raw[STACK_INPUT]),
   };
 }

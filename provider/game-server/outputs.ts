@@ -69,6 +69,10 @@ export function toOutputs(server: GameServer, inputs: ProviderInputs, options: {
     updatedAt: server.updatedAt,
     waitForRunning: inputs.waitForRunning,
     readyTimeoutSeconds: inputs.readyTimeoutSeconds,
+    // The live-match guard's settings: delete reads them from the state. Unset ones are left out.
+    ...(inputs.whenPlayersConnected !== undefined ? { whenPlayersConnected: inputs.whenPlayersConnected } : {}),
+    ...(inputs.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: inputs.drainTimeoutSeconds } : {}),
+    ...(inputs.drainAnnouncement !== undefined ? { drainAnnouncement: inputs.drainAnnouncement } : {}),
     ...(inputs.autoNamePrefix !== undefined ? { autoNamePrefix: inputs.autoNamePrefix } : {}),
     ...(inputs.stack !== undefined ? { [STACK_INPUT]: inputs.stack } : {}),
   };
@@ -93,6 +97,9 @@ export function inputsFromOutputs(outputs: ProviderOutputs): Record<string, unkn
   };
   if (outputs.autostopMinutes !== null) inputs.autostopMinutes = outputs.autostopMinutes;
   if (outputs.autoNamePrefix !== undefined) inputs.autoNamePrefix = outputs.autoNamePrefix;
+  for (const key of ["whenPlayersConnected", "drainTimeoutSeconds", "drainAnnouncement"] as const) {
+    if (outputs[key] !== undefined) inputs[key] = outputs[key];
+  }
   if (outputs[STACK_INPUT] !== undefined) inputs[STACK_INPUT] = outputs[STACK_INPUT];
   return inputs;
 }

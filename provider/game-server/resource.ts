@@ -59,6 +59,19 @@ export interface GameServerArgs<G extends string = string> {
    * --refresh`) or an update. @default false: a stopped server is reported, and kept
    */
   replaceIfStopped?: pulumi.Input<boolean>;
+  /**
+   * What a delete of the running server (a destroy, a replacement, a removal from a fleet) does
+   * when players are connected (asked of its console with `status` just before): `refuse` fails
+   * the step and keeps the server, `drain` waits up to `drainTimeoutSeconds` for them to leave,
+   * `end` deletes it all the same. Players that cannot be read count as connected, except for
+   * `end`. `gameservers:whenPlayersConnected` (or GAMESERVERS_WHEN_PLAYERS_CONNECTED) overrides it
+   * for every resource. @default "refuse"
+   */
+  whenPlayersConnected?: pulumi.Input<"refuse" | "drain" | "end">;
+  /** How long `drain` waits for the players to leave, in seconds. @default 900 */
+  drainTimeoutSeconds?: pulumi.Input<number>;
+  /** Said on the server's console (`say <text>`) when a drain starts, and every minute while it lasts. @default none */
+  drainAnnouncement?: pulumi.Input<string>;
 }
 
 const OUTPUTS = [
@@ -96,6 +109,9 @@ export const GAME_SERVER_ARGS: readonly string[] = [
   "readyTimeoutSeconds",
   "adoptServerId",
   "replaceIfStopped",
+  "whenPlayersConnected",
+  "drainTimeoutSeconds",
+  "drainAnnouncement",
 ] satisfies (keyof GameServerArgs)[];
 
 /**
@@ -173,6 +189,9 @@ export class GameServer<G extends string = string> extends pulumi.dynamic.Resour
             readyTimeoutSeconds: args.readyTimeoutSeconds,
             adoptServerId: args.adoptServerId,
             replaceIfStopped: args.replaceIfStopped,
+            whenPlayersConnected: args.whenPlayersConnected,
+            drainTimeoutSeconds: args.drainTimeoutSeconds,
+            drainAnnouncement: args.drainAnnouncement,
             __stack: programStack(),
           };
     super(

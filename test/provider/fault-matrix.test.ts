@@ -22,6 +22,11 @@ const { rconPassword: _rcon, ...CONFIGURATION } = CS2_CONFIG;
 /** Client timeout of the provider in the matrix: short, so "slower than the timeout" is cheap. */
 const TIMEOUT_MS = 300;
 const LANES = 8;
+/**
+ * The scopes of the keys a scenario makes: the game servers', and the console's that the
+ * live-match guard reads players with (without them a destroy keeps every running server).
+ */
+const LANE_SCOPES = ["game-servers:read", "game-servers:write", "game-console:read_write", "game-logs:read"];
 
 type Phase = "v1" | "v2" | "destroy";
 interface Call {
@@ -304,7 +309,7 @@ const SPECIALS: Scenario[] = [
     await lane.control.call("POST", "/_emulator/keys/revoke", { apiKey: lane.apiKey });
     if (await running) problems.push("up succeeded with a revoked key");
     // The next `pulumi up` with a new key: a new provider host, as the engine starts one per run.
-    lane.apiKey = await lane.control.key("org_demo", ["game-servers:read", "game-servers:write"]);
+    lane.apiKey = await lane.control.key("org_demo", LANE_SCOPES);
     lane.secrets.add(lane.apiKey);
     await lane.client.close();
     lane.client = new GameServersClient({ apiKey: lane.apiKey, baseUrl: lane.emulator.url });
@@ -477,7 +482,7 @@ function twoStacks(
     name: `two stacks, ${orgs === 1 ? "one organization" : "two organizations"}: ${name}`,
     async run(lane, provider) {
       const problems: string[] = [];
-      const prodKey = orgs === 1 ? lane.apiKey : await lane.control.key("org_prod", ["game-servers:read", "game-servers:write"]);
+      const prodKey = orgs === 1 ? lane.apiKey : await lane.control.key("org_prod", LANE_SCOPES);
       lane.secrets.add(prodKey);
       const prodClient = new GameServersClient({ apiKey: prodKey, baseUrl: lane.emulator.url });
       const prodHost = await startHost(lane, prodKey);
