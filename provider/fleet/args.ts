@@ -29,6 +29,12 @@ export interface FleetServerSettings<G extends string = string> {
   readyTimeoutSeconds?: number;
   /** Replace the server at a `pulumi up` whose state says it is `stopped` (see GameServerArgs). @default false */
   replaceIfStopped?: boolean;
+  /** What deleting this server (removed, replaced, destroyed) does while players are connected (see GameServerArgs). @default "refuse" */
+  whenPlayersConnected?: "refuse" | "drain" | "end";
+  /** How long `drain` waits for the players to leave, in seconds. @default 900 */
+  drainTimeoutSeconds?: number;
+  /** Said on the server's console when a drain starts, and every minute while it lasts. @default none */
+  drainAnnouncement?: string;
 }
 
 /** A server's own settings: the defaults' fields, plus a fixed `name`. */

@@ -17,6 +17,9 @@ export const SHARED_SETTINGS = [
   "autostopMinutes",
   "readyTimeoutSeconds",
   "replaceIfStopped",
+  "whenPlayersConnected",
+  "drainTimeoutSeconds",
+  "drainAnnouncement",
 ] as const;
 /** What a fleet's state may share: the settings, and what the API reports alike for most servers. */
 export const SHARED_OUTPUTS = [

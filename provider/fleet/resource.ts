@@ -73,6 +73,12 @@ export class GameServerFleet<G extends string = string, K extends string = strin
       if (waitForRunning === false) noWait.add(key);
       readyTimeoutSeconds = Math.max(readyTimeoutSeconds, Number(server.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS));
     }
+    // A server removed from the fleet is deleted by the live-match guard settings of `defaults`.
+    const removal = Object.fromEntries(
+      (["whenPlayersConnected", "drainTimeoutSeconds", "drainAnnouncement"] as const)
+        .filter((k) => args.defaults[k] !== undefined)
+        .map((k) => [k, args.defaults[k]]),
+    );
     // The servers are spread over parts by key (see partOf); what every server of a part shares
     // is sent once (see pack.ts).
     const keys = Object.keys(definitions);
@@ -94,7 +100,7 @@ export class GameServerFleet<G extends string = string, K extends string = strin
         const partPasswords = Object.fromEntries(partKeys.filter((k) => passwords[k]).map((k) => [k, passwords[k]!]));
         const resource = new FleetServers(
           `${name}-servers-${part + 1}`,
-          { fleet: name, ...packed, passwords: partPasswords },
+          { fleet: name, ...packed, passwords: partPasswords, removal },
           { parent: this },
         );
         for (const k of partKeys) partOfKey.set(k, index);

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { UNRESOLVED_ID_PREFIX } from "../../../sdk/internal/index.js";
 import { connect, KeyRefusedError, log } from "../../core/context.js";
+import { fleetRemoval, isPlanned, planFleetRemoval, planPolicy, policyOf, previewLiveMatch } from "../../core/live-match.js";
 import { planPart, planServer } from "../../core/planned-fates.js";
 import { describeStoppedFleet, describeStoppedMember, isStopped } from "../../core/stopped.js";
 import * as server from "../../game-server/handlers.js";
@@ -18,17 +19,29 @@ import { isRecord, type Props, STACK_INPUT } from "../../shared/inputs.js";
 import { containsUnknown, UNKNOWN } from "../../shared/unknown.js";
 import { pack, SHARED_OUTPUTS, SHARED_SETTINGS } from "../pack.js";
 import { describe, isRegionList, keptRegion, list, plan } from "./plan.js";
-import { type Fleet, labelOf, parseFleet, SPEC_KEYS, settleCreates, specOf, split, stackOf, stateOf, whole } from "./state.js";
+import {
+  type Fleet,
+  labelOf,
+  parseFleet,
+  SPEC_KEYS,
+  serverOutputs,
+  settleCreates,
+  specOf,
+  split,
+  stackOf,
+  stateOf,
+  whole,
+} from "./state.js";
 import { createServer, deleteServer, eachServer, type Outcome, progress, replaceServer, updateServer } from "./steps.js";
 
 export { configure } from "../../core/context.js";
 
-const FLEET_INPUTS = ["fleet", "common", "servers", "passwords"];
+const FLEET_INPUTS = ["fleet", "common", "servers", "passwords", "removal"];
 
 /** Inputs the fleet's class sets itself, never the program: not listed in errors. */
 const HIDDEN_INPUTS = ["__provider", STACK_INPUT];
 
-// ---- check and diff: pure, never call the API --------------------------------------------
+// ---- check and diff: no write to the API --------------------------------------------
 
 export async function check(packedOlds: Props, packedNews: Props) {
   const [olds, news] = [whole(packedOlds), whole(packedNews)];
@@ -88,11 +101,15 @@ export async function diff(id: string, packedOlds: Props, packedNews: Props) {
     planServer(old.id, p.replace.has(key) || p.delete.includes(key) ? "replaced" : "kept");
   }
   planPart(id, p.create.length + p.delete.length + p.replace.size > 0);
+  planRemovals(olds, news, p);
   const changes = p.create.length + p.delete.length + p.replace.size + p.update.size > 0;
   // The engine shows this resource as one update: say which servers it touches, and how.
-  if (changes) log(labelOf(news.fleet), describe(p));
-  // Servers the platform stopped, from the state (diff never calls the API); an update says it
-  // from what it learns instead.
+  if (changes) {
+    log(labelOf(news.fleet), describe(p));
+    // A running server to be replaced or removed is asked about its players (see live-match.ts).
+    await previewLiveMatches(olds, news, fleetSpecs(news), p);
+  }
+  // Servers the platform stopped, from the state; an update says it from what it learns instead.
   else reportStopped(news.fleet, olds.servers, () => "state");
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
@@ -118,6 +135,7 @@ export async function update(id: string, packedOlds: Props, packedNews: Props): 
   }
   planPart(id, p.create.length + p.delete.length + p.replace.size > 0);
   const previous = stateOf(olds);
+  planRemovals(olds, news, p);
   // Removed servers go first: a fixed name one of them carried is free before another takes it.
   const removed = p.delete.filter((key) => previous.has(key));
   const outcomes = await eachServer(removed, (key) => deleteServer(previous.get(key)!), progress(fleet.fleet, "deleted"));
@@ -141,6 +159,9 @@ export async function del(_id: string, packed: Props): Promise<void> {
   const props = whole(packed);
   const label = labelOf(props.fleet);
   const previous = stateOf(props);
+  // Its servers were removed from the fleet: the fleet's defaults, as another part's diff saw them, rule.
+  const removal = typeof props.fleet === "string" ? fleetRemoval(props.fleet) : undefined;
+  if (removal) for (const kept of previous.values()) if (!isPlanned(kept.id)) planPolicy(kept.id, removal, "deleting");
   const outcomes = await eachServer([...previous.keys()], (key) => deleteServer(previous.get(key)!), progress(props.fleet, "deleted"));
   const failed = [...outcomes].filter(([, o]) => o.kind === "failed") as [string, Extract<Outcome, { kind: "failed" }>][];
   const refused = refusedLine(outcomes);
@@ -244,6 +265,39 @@ function finish(
   const count = Object.keys(servers).length;
   log(label, `${count} server${count === 1 ? "" : "s"} ${done} (${list(Object.keys(servers))}); the roster waits for them to run`);
   return outs;
+}
+
+/** Servers removed from the fleet are deleted by the guard settings of the fleet's defaults now (`removal`), when it has any. */
+function planRemovals(olds: Props, news: Props, p: ReturnType<typeof plan>): void {
+  const removal = policyOf(isRecord(news.removal) ? news.removal : {});
+  if (typeof news.fleet === "string") planFleetRemoval(news.fleet, removal);
+  if (Object.keys(removal).length === 0) return;
+  const oldServers = (isRecord(olds.servers) ? olds.servers : {}) as Record<string, Props>;
+  for (const key of p.delete) if (typeof oldServers[key]?.id === "string") planPolicy(oldServers[key].id as string, removal, "deleting");
+}
+
+/**
+ * For a preview: a line for each running server a replacement or removal would meet players on
+ * (the servers asked at once; see live-match.ts).
+ */
+async function previewLiveMatches(olds: Props, news: Props, specs: Record<string, Props>, p: ReturnType<typeof plan>): Promise<void> {
+  const oldServers = (isRecord(olds.servers) ? olds.servers : {}) as Record<string, Props>;
+  const asked = [...p.replace.keys(), ...p.delete].filter((key) => oldServers[key]?.status === "running");
+  await Promise.all(
+    asked.map((key) => {
+      const old = oldServers[key]!;
+      const replaced = p.replace.has(key);
+      const removal = policyOf(isRecord(news.removal) ? news.removal : {});
+      const policy =
+        replaced && specs[key] ? policyOf(specs[key]) : Object.keys(removal).length > 0 ? removal : policyOf(serverOutputs(olds, key));
+      return previewLiveMatch(String(old.id), `${labelOf(olds.fleet)}: ${key} (${old.id})`, policy, replaced ? "replacement" : "removal");
+    }),
+  );
+}
+
+/** The servers' specs of checked inputs, by key. */
+function fleetSpecs(news: Props): Record<string, Props> {
+  return (isRecord(news.servers) ? news.servers : {}) as Record<string, Props>;
 }
 
 /** The one line of a refused key when every failed step failed for it, else undefined. */

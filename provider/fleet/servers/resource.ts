@@ -41,6 +41,8 @@ export interface FleetServersArgs {
   servers: pulumi.Input<Record<string, pulumi.Input<Record<string, unknown>>>>;
   /** Each server's `rconPassword` and `serverPassword` by key; stored as a secret. */
   passwords?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
+  /** The live-match guard settings of the fleet's `defaults`: a server removed from the fleet is deleted by them. @default none */
+  removal?: Record<string, unknown>;
 }
 
 /**
@@ -66,6 +68,7 @@ export class FleetServers extends pulumi.dynamic.Resource {
         common: args.common ?? {},
         servers: args.servers,
         passwords: pulumi.secret(pulumi.output(args.passwords ?? {})),
+        ...(args.removal && Object.keys(args.removal).length > 0 ? { removal: args.removal } : {}),
         __stack: programStack(),
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "passwords"] },

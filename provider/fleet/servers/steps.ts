@@ -3,7 +3,9 @@
  * the GameServer provider's own handlers, and the queue every part's steps share.
  */
 import { UNRESOLVED_ID_PREFIX } from "../../../sdk/internal/index.js";
-import { log, PROGRESS_EVERY_MS } from "../../core/context.js";
+import { connect, log, PROGRESS_EVERY_MS } from "../../core/context.js";
+import { effectivePolicy, guardDelete, planPolicy, policyOf } from "../../core/live-match.js";
+import { labelOf as serverLabel } from "../../game-server/failures.js";
 import * as server from "../../game-server/handlers.js";
 import { isRecord, type Props } from "../../shared/inputs.js";
 import { Limiter } from "../../shared/limiter.js";
@@ -45,10 +47,27 @@ export async function updateServer(props: Props, fleet: Fleet, key: string, old:
 /** A fixed name is freed first (delete, then create); an auto-named server's replacement is made first. */
 export async function replaceServer(props: Props, fleet: Fleet, key: string, old: { id: string; outs: Props }): Promise<Outcome> {
   const fixedName = fleet.servers[key]!.autoNamePrefix === undefined;
+  // The old server's delete follows the new settings' live-match guard (see live-match.ts).
+  planPolicy(old.id, policyOf(fleet.servers[key]!), "replacing");
   if (fixedName || old.id.startsWith(UNRESOLVED_ID_PREFIX)) {
     const deleted = await deleteServer(old);
     if (deleted.kind === "failed") return { ...deleted, kept: old };
     return createServer(props, fleet, key);
+  }
+  // Refused now, refused after the new server is made: ask first, so none is made for nothing.
+  if (effectivePolicy(policyOf(fleet.servers[key]!)) === "refuse") {
+    try {
+      await guardDelete(
+        connect().client,
+        old.id,
+        serverLabel(old.outs.name, old.id),
+        policyOf(fleet.servers[key]!),
+        "replacing",
+        old.outs.status,
+      );
+    } catch (error) {
+      return { kind: "failed", error: error as Error, kept: old };
+    }
   }
   const made = await createServer(props, fleet, key);
   if (made.kind === "failed") {
