@@ -105,7 +105,8 @@ export function effectivePolicy(policy: LiveMatchPolicy): WhenPlayersConnected {
 const WAYS_OUT =
   'To proceed on purpose: set `whenPlayersConnected: "drain"` (waits for the players to leave, up to `drainTimeoutSeconds`) ' +
   'or `"end"` on the resource and run `pulumi up` again, or for one run set GAMESERVERS_WHEN_PLAYERS_CONNECTED=end ' +
-  "(or drain) in the environment of `pulumi up` / `pulumi destroy` (stack-wide: `pulumi config set gameservers:whenPlayersConnected end`).";
+  "(or drain) in the environment of `pulumi up` / `pulumi destroy` (stack-wide: `pulumi config set gameservers:whenPlayersConnected end`, " +
+  "which a `pulumi destroy` sees once a `pulumi up` has run with it).";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

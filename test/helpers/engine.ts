@@ -38,7 +38,8 @@ export interface StateEntry {
  * as outputs (refresh-import.test.ts); up to `--parallel` operations at once; a stack lock that a
  * killed CLI leaves for `pulumi cancel`, and pending creates kept in the state until
  * `refresh --clear-pending-creates` (interrupted.test.ts); plugins in process groups of their
- * own, so a provider host outlives a killed CLI. A lost checkpoint is modelled by dropping a
+ * own, so a provider host outlives a killed CLI; a destroy configures the provider from the
+ * state, not the current stack config (live-match.test.ts). A lost checkpoint is modelled by dropping a
  * create's answer (the fault matrix's "lost checkpoint" scenarios).
  */
 export class MiniEngine {
