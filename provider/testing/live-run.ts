@@ -111,8 +111,13 @@ export class LiveRun {
         try {
           await this.host.delete(r.name, r.id!, { ...r.outputs, __provider: r.outputs.__provider ?? r.inputs.__provider });
           done.add(r);
-        } catch {
-          // Tried again through the API below.
+        } catch (error) {
+          // The live-match guard kept it (players connected): never deleted behind its back below.
+          if (/^LiveMatchError: |: not (deleting|replacing) it: /.test((error as Error).message)) {
+            done.add(r);
+            problems.push(`${r.name} (${r.id}) is kept: ${(error as Error).message.replace(/^LiveMatchError: /, "")}`);
+          }
+          // Otherwise tried again through the API below.
         }
       }
       this.flushLog();

@@ -98,6 +98,8 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   try {
     // Stack config: the provider and the program both see it, as under `pulumi up`.
     const providerConfig: Record<string, string> = {
+      // The provider's own keys given as config (`gameservers:whenPlayersConnected`, ...), then the options'.
+      ...Object.fromEntries(Object.entries(options.config ?? {}).filter(([k]) => k.startsWith("gameservers:"))),
       "gameservers:apiKey": options.apiKey,
       "gameservers:apiUrl": options.apiUrl,
       "gameservers:consoleApiUrl": options.consoleApiUrl ?? options.apiUrl,

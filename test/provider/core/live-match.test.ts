@@ -6,6 +6,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { GameServer } from "pulumi-gameservers";
+import { runOffline } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
 import { type HostError, ProviderHost, ROOT, serializedProvider, useProviderHost } from "../../helpers/provider-host.js";
@@ -173,5 +175,47 @@ describe("the live-match guard through Pulumi's dynamic-provider host", () => {
       { ...args("x", { whenPlayersConnected: "kick", drainTimeoutSeconds: 0, drainAnnouncement: 'say "hi"; quit' }), __provider: provider },
     );
     expect(failures.map((f) => f.property).sort()).toEqual(["drainAnnouncement", "drainTimeoutSeconds", "whenPlayersConnected"]);
+  });
+});
+
+describe("the live-match guard in the offline runner", () => {
+  const env = useEmulator();
+
+  const run = (config: Record<string, string> = {}) =>
+    runOffline({
+      apiUrl: env.emulator.url,
+      apiKey: env.emulator.apiKey,
+      cwd: ROOT,
+      pollIntervalMs: 20,
+      config,
+      program: () => ({ id: new GameServer("scrim", { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION }).id }),
+    });
+
+  it("destroy keeps a server with players connected and says so, never deleting it behind the provider's back", async () => {
+    const offline = await run();
+    const id = offline.outputs.id as string;
+    await env.control.connect(id, ["alice"]);
+    await expect(offline.destroy()).rejects.toThrow(
+      /destroy left servers behind:\n {2}- scrim \(srv_[\w-]+\) is kept: .*not deleting it: 1 player connected/,
+    );
+    expect((await env.client.gameServers.get(id)).status).toBe("running");
+    await env.client.gameServers.delete(id);
+  });
+
+  it("ends the match on purpose, or drains it, as gameservers:whenPlayersConnected says", async () => {
+    const ended = await run({ "gameservers:whenPlayersConnected": "end" });
+    await env.control.connect(ended.outputs.id as string, 2);
+    await ended.destroy();
+    expect((await env.client.gameServers.get(ended.outputs.id as string)).deletedAt).not.toBeNull();
+
+    const drained = await run({ "gameservers:whenPlayersConnected": "drain" });
+    const id = drained.outputs.id as string;
+    await env.control.connect(id, ["bob"]);
+    const destroying = drained.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await env.client.gameServers.get(id)).status).toBe("running");
+    await env.control.disconnect(id, "all");
+    await destroying;
+    expect((await env.client.gameServers.get(id)).deletedAt).not.toBeNull();
   });
 });
