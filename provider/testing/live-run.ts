@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuthenticationError, type GameServer, GameServersClient, NotFoundError } from "../../sdk/index.js";
 import { UNRESOLVED_ID_PREFIX } from "../../sdk/internal/index.js";
+import { LedgerWriter } from "../../sdk/internal/offline-ledger.js";
 import { unpackAll } from "../fleet/pack.js";
 import { LATE_WRITE_MS } from "../shared/inputs.js";
 import type { Limiter } from "../shared/limiter.js";
@@ -35,12 +36,17 @@ export class LiveRun {
   interrupt: (error: Error) => void = () => undefined;
   #flushed = 0;
   #cleanup: Promise<string[]> | undefined;
+  /** What the run asked the API to create, on disk until it is deleted again (see offline-ledger.ts). */
+  readonly ledger: LedgerWriter;
 
   constructor(
     readonly host: ProviderHost,
     readonly options: OfflineOptions,
     readonly slots: Limiter,
-  ) {}
+    projectDir: string,
+  ) {
+    this.ledger = new LedgerWriter(projectDir, options.apiUrl, options.apiKey);
+  }
 
   /** Hands complete lines of the host's output to `log`, each once. */
   flushLog(): void {
@@ -57,13 +63,17 @@ export class LiveRun {
     }
     const creating = inFlightCreates(checked.inputs);
     for (const c of creating) this.inFlight.add(c);
+    // On disk before the POST leaves: a run killed from here on leaves what to look for.
+    this.ledger.add(creating.map((c) => ({ name: c.name, gameType: c.gameType, region: c.region, sentAfter: c.sentAfter })));
     try {
       const made = await this.host.create(name, checked.inputs);
       this.answered = true;
+      this.ledger.resolve(serverIds(made.outs));
       return made;
     } catch (error) {
       if (!(error instanceof HostError && error.initFailure)) throw error;
       this.answered = true;
+      this.ledger.resolve(serverIds(error.initFailure.properties));
       // Created but not ready (its readyTimeoutSeconds passed, or its outcome stayed unknown): the
       // engine would keep it in the stack. Offline there is no stack: delete it now, and say so.
       const { id, properties } = error.initFailure;
@@ -133,6 +143,8 @@ export class LiveRun {
       if (!this.host.exited) await this.host.stop(true);
       untrack(this);
     }
+    // Everything it made is gone: nothing for a later run to find. Otherwise the record stays.
+    if (problems.length === 0) this.ledger.close();
     return problems;
   }
 
@@ -199,8 +211,18 @@ function madeBy(create: InFlightCreate, server: GameServer): boolean {
   );
 }
 
+/** The servers a create's outputs name: a GameServer's one, or each of a fleet part's. */
+function serverIds(outs: Record<string, unknown>): { name: string; id: string }[] {
+  if (typeof outs.serverId === "string" && typeof outs.name === "string") return [{ name: outs.name, id: outs.serverId }];
+  if (outs.servers === null || typeof outs.servers !== "object") return [];
+  const servers = unpackAll(outs.common, outs.servers) as Record<string, { name?: unknown; id?: unknown }>;
+  return Object.values(servers)
+    .filter((s) => typeof s.name === "string" && typeof s.id === "string")
+    .map((s) => ({ name: s.name as string, id: s.id as string }));
+}
+
 /** Every server of the organization that is not deleted. */
-async function liveServers(client: GameServersClient): Promise<GameServer[]> {
+export async function liveServers(client: GameServersClient): Promise<GameServer[]> {
   const live: GameServer[] = [];
   for await (const page of client.gameServers.list({ pageSize: 100 }).pages()) {
     for (const server of page.items) if (server.deletedAt === null) live.push(server);

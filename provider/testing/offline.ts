@@ -4,6 +4,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stopWatching } from "../fleet/addresses.js";
 import { Limiter } from "../shared/limiter.js";
+import { removeLeftovers } from "./leftovers.js";
 import { DYNAMIC_PREFIX, LiveRun } from "./live-run.js";
 import type { OfflineOptions, OfflineResourceEvent, OfflineRun } from "./options.js";
 import { entryOf, loadProgram, projectDirOf } from "./program.js";
@@ -63,8 +64,9 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
   const ownSecretKeys = Object.keys(ownConfig).filter((k) => isConfigSecret(k));
   // The host starts while the program is built, as the engine starts its provider plugin while
   // the language host runs the program; the first operation waits for it (and for configure).
+  await removeLeftovers(cwd, options);
   const host = ProviderHost.launch(cwd);
-  const live = new LiveRun(host, options, new Limiter(parallel));
+  const live = new LiveRun(host, options, new Limiter(parallel), cwd);
   const { resources } = live;
   let firstFailure: Error | undefined;
   let failRun: (error: Error) => void = () => undefined;

@@ -232,7 +232,7 @@ describe("the offline runner leaves nothing behind", () => {
       }
     });
 
-    it("a host whose parent was killed outright (SIGKILL) exits by itself", async () => {
+    it("a host whose parent was killed outright (SIGKILL) exits by itself; the next run removes what it left", async () => {
       await env.control.config({ bootDelayMs: 600_000 });
       const script = startScript(env, 2);
       await until(async () => (await env.client.gameServers.list()).total === 2, "two servers on the emulator");
@@ -241,6 +241,34 @@ describe("the offline runner leaves nothing behind", () => {
       script.child.kill("SIGKILL");
       await script.exited;
       await until(() => !alive(hosts[0]!), "the orphaned provider host to exit", 3_000);
+      expect((await env.client.gameServers.list()).total).toBe(2);
+      const lines: string[] = [];
+      const next = await runOffline({ ...base(), log: (line) => lines.push(line), program: () => ({}) });
+      await next.destroy();
+      expect(await live()).toEqual({});
+      expect(lines.filter((l) => /deleted s\d-[0-9a-f]{7} \(srv_[\w-]+\), left by an interrupted run \(pid \d+/.test(l))).toHaveLength(2);
+    });
+
+    it("a second Ctrl-C exits at once; the next run in the directory removes every server it left", async () => {
+      await env.control.config({ bootDelayMs: 600_000 });
+      const script = startScript(env, 4, { detached: true });
+      try {
+        await until(async () => (await env.client.gameServers.list()).total === 4, "four servers on the emulator");
+        // The first one's cleanup is slow (each delete first reads the server's players, held up
+        // here), so the second one, right after it, cuts it short.
+        await env.control.fault({ method: "GET", route: "/v1/hosting/game/logs/:id/latest", delayMs: 5_000, times: 8 });
+        process.kill(-script.child.pid!, "SIGINT");
+        await until(() => script.stderr().includes("runOffline: SIGINT"), "the first SIGINT's cleanup to start");
+        process.kill(-script.child.pid!, "SIGINT");
+        expect(await script.exited).toEqual({ code: 130, signal: null });
+        expect((await env.client.gameServers.list()).total).toBeGreaterThan(0);
+        await env.control.call("DELETE", "/_emulator/faults");
+        const next = await runOffline({ ...base(), program: () => ({}) });
+        await next.destroy();
+        expect(await live()).toEqual({});
+      } finally {
+        script.child.kill("SIGKILL");
+      }
     });
 
     it("a script that never calls destroy() exits by itself, after destroying the run", async () => {
