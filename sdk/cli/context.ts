@@ -31,6 +31,21 @@ export interface ConnectionFlags {
  * Missing or malformed settings are a {@link UsageError} (exit 2): nothing was sent.
  */
 export function makeClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv): GameServersClient {
+  const apiKey = apiKeyOf(flags, env);
+  try {
+    return new GameServersClient({
+      apiKey,
+      baseUrl: flags["api-url"] ?? (env.GAMESERVERS_API_URL?.trim() || undefined),
+      consoleBaseUrl: flags["console-api-url"] ?? (env.GAMESERVERS_CONSOLE_API_URL?.trim() || undefined),
+    });
+  } catch (error) {
+    if (error instanceof GameServersError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The API key from `--api-key-file` or `GAMESERVERS_API_KEY`; a {@link UsageError} without one. */
+export function apiKeyOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
   let apiKey: string | undefined;
   const keyFile = flags["api-key-file"];
   if (keyFile !== undefined) {
@@ -49,16 +64,7 @@ export function makeClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Game
     apiKey = env.GAMESERVERS_API_KEY?.trim() || undefined;
   }
   if (!apiKey) throw new UsageError("no API key: set GAMESERVERS_API_KEY or pass --api-key-file PATH");
-  try {
-    return new GameServersClient({
-      apiKey,
-      baseUrl: flags["api-url"] ?? (env.GAMESERVERS_API_URL?.trim() || undefined),
-      consoleBaseUrl: flags["console-api-url"] ?? (env.GAMESERVERS_CONSOLE_API_URL?.trim() || undefined),
-    });
-  } catch (error) {
-    if (error instanceof GameServersError) throw new UsageError(error.message);
-    throw error;
-  }
+  return apiKey;
 }
 
 /** Every server of the organization (all pages), soft-deleted ones only when asked. */

@@ -10,7 +10,7 @@ const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const AUTO_NAME_PREFIX_MAX = 92;
 
 /** Why a live server is listed. */
-export type OrphanReason = "pending create" | "unresolved create" | "same auto-name prefix";
+export type OrphanReason = "pending create" | "unresolved create" | "same auto-name prefix" | "interrupted offline run";
 
 /** What a checkpoint says about our servers. */
 export interface StateClaims {

@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { NotFoundError } from "../../core/errors.js";
+import { forgetLedger, ledgerServers, sameApi, staleLedgers } from "../../internal/offline-ledger.js";
+import type { GameServer } from "../../schemas/index.js";
 import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { type Context, listAll, makeClient } from "../context.js";
+import { apiKeyOf, type Context, listAll, makeClient } from "../context.js";
 import { oneLine, table } from "../format.js";
 import { findOrphans, type Orphan, readStateClaims, StateFormatError } from "../orphans.js";
 
@@ -11,6 +13,7 @@ const OPTIONS = {
   ...COMMON_OPTIONS,
   ...JSON_OPTION,
   state: { type: "string" },
+  "offline-runs": { type: "string" },
   delete: { type: "boolean" },
   yes: { type: "boolean", short: "y" },
 } as const;
@@ -20,6 +23,7 @@ export const orphans: Command = {
   summary: "List (and --delete) live servers a stack's state does not own, after an interrupted run",
   help: `Usage: pulumi stack export | gameservers orphans --state -
        gameservers orphans --state state.json [--delete [--yes]] [--json]
+       gameservers orphans --offline-runs DIR [--delete [--yes]] [--json]
 
 Reads a stack's checkpoint (\`pulumi stack export\` output, or its bare deployment object) and
 lists live servers that look like the stack's but that no GameServer or GameServerFleet of it
@@ -31,8 +35,15 @@ its name is
   - <autoNamePrefix>-<7 hex> for the autoNamePrefix of a server in the state: same auto-name prefix
 Secret values in the state are never read or printed.
 
+With --offline-runs, reads instead the records that offline runs (runOffline) keep in
+DIR/.gameservers/offline-runs/ while their servers exist, and lists the live servers of runs
+that ended without their cleanup (a second Ctrl-C, a kill): interrupted offline run. Only
+records of this API URL and key are read; --delete forgets a record once its servers are gone.
+(The next runOffline in DIR removes them too.)
+
 Options:
-  --state FILE|-   The checkpoint: a file, or - for stdin (required)
+  --state FILE|-   The checkpoint: a file, or - for stdin (this or --offline-runs is required)
+  --offline-runs DIR  The project directory of interrupted offline runs
   --delete         Delete the servers listed, after confirmation on the terminal
   -y, --yes        Do not ask (required for --delete without a terminal, or with --state -)
   --json           A JSON array of { id, name, region, status, createdAt, reasons[] } (with
@@ -48,7 +59,10 @@ ${COMMON_HELP}`,
       return EXIT.ok;
     }
     if (positionals.length) throw new UsageError(`orphans: unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (values.state === undefined) throw new UsageError("orphans: --state FILE (or --state - for stdin) is required");
+    if (values.state !== undefined && values["offline-runs"] !== undefined)
+      throw new UsageError("orphans: give --state or --offline-runs, not both");
+    if (values.state === undefined && values["offline-runs"] === undefined)
+      throw new UsageError("orphans: --state FILE (or --state - for stdin), or --offline-runs DIR, is required");
     if (values.yes && !values.delete) throw new UsageError("orphans: --yes only goes with --delete");
     const stateFromStdin = values.state === "-";
     if (values.delete && !values.yes && (stateFromStdin || ctx.stdin.isTTY !== true)) {
@@ -59,17 +73,21 @@ ${COMMON_HELP}`,
       );
     }
 
-    const text = await readState(values.state, ctx);
-    let claims: ReturnType<typeof readStateClaims>;
-    try {
-      claims = readStateClaims(text);
-    } catch (error) {
-      if (error instanceof StateFormatError) throw new CommandError(`--state ${values.state}: ${error.message}`);
-      throw error;
+    let claims: ReturnType<typeof readStateClaims> | undefined;
+    if (values.state !== undefined) {
+      const text = await readState(values.state, ctx);
+      try {
+        claims = readStateClaims(text);
+      } catch (error) {
+        if (error instanceof StateFormatError) throw new CommandError(`--state ${values.state}: ${error.message}`);
+        throw error;
+      }
     }
     const client = makeClient(values, ctx.env);
     try {
-      const found = findOrphans(claims, await listAll(client, ctx.signal));
+      const live = await listAll(client, ctx.signal);
+      const runs = claims ? undefined : offlineRuns(values["offline-runs"]!, client.baseUrl, apiKeyOf(values, ctx.env), live);
+      const found = claims ? findOrphans(claims, live) : runs!.found;
       if (!values.delete || found.length === 0) {
         if (values.json)
           ctx.print(
@@ -79,7 +97,11 @@ ${COMMON_HELP}`,
               2,
             ),
           );
-        else if (found.length === 0)
+        else if (found.length === 0 && runs)
+          ctx.warn(
+            `No orphans: no interrupted offline run in ${values["offline-runs"]} left a live server${runs.skipped ? ` (${count(runs.skipped, "record")} of another API URL or key not read)` : ""}.`,
+          );
+        else if (found.length === 0 && claims)
           ctx.warn(
             `No orphans: every server that looks like this stack's is owned by a resource (the state holds ${count(claims.serverCount, "server")} in ${count(claims.resourceCount, "resource")}).`,
           );
@@ -117,12 +139,28 @@ ${COMMON_HELP}`,
             2,
           ),
         );
-      return outcomes.every((o) => o.deleted) ? EXIT.ok : EXIT.failure;
+      const ok = outcomes.every((o) => o.deleted);
+      // Every server of the interrupted runs is gone: their records have nothing left to find.
+      if (ok && runs) for (const file of runs.files) forgetLedger(file);
+      return ok ? EXIT.ok : EXIT.failure;
     } finally {
       await client.close();
     }
   },
 };
+
+/** The live servers of interrupted offline runs in `dir`, and their records (of this API URL and key). */
+function offlineRuns(dir: string, apiUrl: string, apiKey: string, live: GameServer[]) {
+  const all = staleLedgers(dir);
+  const mine = all.filter(({ ledger }) => sameApi(ledger, apiUrl, apiKey));
+  const found: Orphan[] = [];
+  for (const { ledger } of mine) {
+    for (const server of ledgerServers(ledger, live)) {
+      if (!found.some((o) => o.server.id === server.id)) found.push({ server, reasons: ["interrupted offline run"] });
+    }
+  }
+  return { found, files: mine.map((m) => m.file), skipped: all.length - mine.length };
+}
 
 async function readState(source: string, ctx: Context): Promise<string> {
   if (source !== "-") {

@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
@@ -16,6 +16,7 @@ import type { Context } from "../../../sdk/cli/context.js";
 import { main } from "../../../sdk/cli/main.js";
 import { type RunningEmulator, startEmulator } from "../../../sdk/emulator/index.js";
 import { GameServersClient } from "../../../sdk/index.js";
+import { keyId } from "../../../sdk/internal/offline-ledger.js";
 import { FLEET_SERVERS_TYPE, GAME_SERVER_TYPE } from "../../../sdk/internal/pulumi.js";
 import { Control, CS2_CONFIG, cs2 } from "../../helpers/emulator.js";
 
@@ -312,7 +313,8 @@ describe.concurrent("gameservers: arguments, credentials and exit codes", () => 
     [["logs", "srv_1", "--tail", "last"], /--tail must be a whole number/],
     [["send", "srv_1"], /name at least one server id, or --name GLOB/],
     [["send", "srv_1", ""], /missing the command/],
-    [["orphans"], /--state FILE .* is required/],
+    [["orphans"], /--state FILE .*, or --offline-runs DIR, is required/],
+    [["orphans", "--state", "x", "--offline-runs", "y"], /give --state or --offline-runs, not both/],
     [["orphans", "--state", "x", "--yes"], /--yes only goes with --delete/],
     [["console", "srv_1", "--linger", "forever"], /--linger must be a duration/],
   ])("%j exits 2 with one error line", async (args, message) => {
@@ -746,6 +748,44 @@ describe.concurrent("gameservers orphans", () => {
       stdout: "",
       stderr: "No orphans: every server that looks like this stack's is owned by a resource (the state holds 4 servers in 2 resources).\n",
     });
+  });
+
+  it("--offline-runs lists and deletes what interrupted offline runs left, by their records, and forgets them", async () => {
+    const t = await tenant();
+    const [made, inFlight, foreign] = [await t.server("cup-a-1a2b3c4"), await t.server("cup-b-5d6e7f8"), await t.server("lobby")];
+    const dir = await mkdtemp(join(tmp, "offline-"));
+    await mkdir(join(dir, ".gameservers", "offline-runs"), { recursive: true });
+    // A run whose process is gone: one create answered (its id), one cut short (what was sent).
+    const ledger = (key: string) => ({
+      version: 1,
+      pid: 99_999_999,
+      startedAt: new Date().toISOString(),
+      apiUrl: emulator.url,
+      keyId: keyId(key),
+      servers: [
+        { name: made.name, gameType: "cs2", region: made.region, sentAfter: Date.now(), id: made.id },
+        { name: inFlight.name, gameType: "cs2", region: inFlight.region, sentAfter: Date.now() },
+      ],
+    });
+    const mine = join(dir, ".gameservers", "offline-runs", "99999999-1.json");
+    const other = join(dir, ".gameservers", "offline-runs", "99999999-2.json");
+    await writeFile(mine, JSON.stringify(ledger(t.apiKey)));
+    await writeFile(other, JSON.stringify(ledger("another-key")));
+    const listed = await t.run(["orphans", "--offline-runs", dir, "--json"]);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string; reasons: string[] }[]).map((o) => [o.id, o.reasons])).toEqual([
+      [made.id, ["interrupted offline run"]],
+      [inFlight.id, ["interrupted offline run"]],
+    ]);
+    expect(existsSync(mine)).toBe(true);
+    const deleted = await t.run(["orphans", "--offline-runs", dir, "--delete", "--yes"]);
+    expect(deleted.code).toBe(0);
+    expect((await t.client.gameServers.list()).items.map((s) => s.id)).toEqual([foreign.id]);
+    // Its servers are gone: the record is forgotten; another key's is left for that key.
+    expect([existsSync(mine), existsSync(other)]).toEqual([false, true]);
+    expect((await t.run(["orphans", "--offline-runs", dir])).stderr).toBe(
+      `No orphans: no interrupted offline run in ${dir} left a live server (1 record of another API URL or key not read).\n`,
+    );
   });
 
   it("a state that is not JSON exits 1 without quoting it", async () => {
