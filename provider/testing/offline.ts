@@ -173,6 +173,11 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineRun> {
     // mocks before another run replaces them.
     await Promise.race([waitForRPCs(), failed]);
     if (firstFailure) throw firstFailure;
+    // The host writes a line before it answers the call the line is about, but the line can reach
+    // this process a turn of the event loop after the answer: read what is in flight, so that
+    // every line of the run is printed before it returns.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    live.flushLog();
     return {
       outputs: outputs ?? {},
       secretOutputs,

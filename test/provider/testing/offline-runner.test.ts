@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { GameServer, GameServerFleet } from "pulumi-gameservers";
+import { GameServer, GameServerFleet, ServerCommand } from "pulumi-gameservers";
 import { type OfflineResourceEvent, runOffline } from "pulumi-gameservers/testing";
 import { describe, expect, it, vi } from "vitest";
 import { providerHostPids } from "../../../bench/fleet-speed-measure.js";
@@ -206,6 +206,27 @@ describe("the offline runner leaves nothing behind", () => {
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await live()).toEqual({});
+  });
+
+  it("prints every line of a run before it returns", async () => {
+    const lines: string[] = [];
+    const run = await runOffline({
+      ...base(),
+      log: (line) => lines.push(line),
+      program: () => {
+        const fleet = new GameServerFleet("cup", {
+          defaults: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION },
+          count: 8,
+        });
+        for (const [key, member] of Object.entries(fleet.servers))
+          new ServerCommand(`say-${key}`, { serverId: member.serverId, commands: ["say hi"] }, { dependsOn: [fleet] });
+        return {};
+      },
+    });
+    const sent = () => lines.filter((l) => /^\[gameservers\] ServerCommand .*sent/.test(l)).length;
+    const atReturn = sent();
+    await run.destroy();
+    expect({ atReturn, after: sent() }).toEqual({ atReturn: 8, after: 8 });
   });
 
   describe.skipIf(!linux)("interrupted scripts (signals sent to a child process)", () => {
