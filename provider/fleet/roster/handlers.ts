@@ -84,11 +84,11 @@ export async function diff(_id: string, olds: Props, news: Props) {
 
 export async function create(raw: Props): Promise<{ id: string; outs: Props }> {
   const id = `roster-${randomBytes(6).toString("hex")}`;
-  return { id, outs: await waitForAll(id, raw) };
+  return { id, outs: await waitForAll(id, raw, {}) };
 }
 
-export async function update(id: string, _olds: Props, news: Props): Promise<{ outs: Props }> {
-  return { outs: await waitForAll(id, news) };
+export async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  return { outs: await waitForAll(id, news, parseRoster(olds).servers) };
 }
 
 /** Refresh: every server as the API has it now, read in batches. */
@@ -117,8 +117,12 @@ export async function del(): Promise<void> {
 
 export { del as delete };
 
-/** Waits for every waited server of the roster; outputs the roster, or fails keeping it in state. */
-async function waitForAll(id: string, raw: Props): Promise<Props> {
+/**
+ * Waits for every waited server of the roster; outputs the roster, or fails keeping it in state.
+ * `before` is the roster the state held (none on create): a key whose server is not the one it
+ * held has a server this run created, whose time to run the last line gives.
+ */
+async function waitForAll(id: string, raw: Props, before: RosterInputs["servers"]): Promise<Props> {
   const inputs = parseRoster(raw);
   const { watcher } = connect();
   const label = `GameServerFleet "${inputs.fleet}"`;
@@ -162,7 +166,8 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
       const now = Date.now();
       if (now - lastProgress >= PROGRESS_EVERY_MS && outcomes.size < waited.length) {
         lastProgress = now;
-        log(label, `${running}/${waited.length} running (${Math.round((now - started) / 1000)} s)`);
+        // The roster's own wait: it starts once the fleet's servers exist (see ../resource.ts).
+        log(label, `${running}/${waited.length} running, after waiting ${Math.round((now - started) / 1000)} s`);
       }
     }),
   );
@@ -211,19 +216,57 @@ async function waitForAll(id: string, raw: Props): Promise<Props> {
   // Every waited server runs: a stopped one does not.
   const allRun = problems.length === 0 && !stopped.some(([key]) => inputs.servers[key]?.wait !== false);
   const outs = { ...raw, servers, readyAt: allRun ? new Date().toISOString() : null };
+  // Waited for and stopped: not running, yet no failure (see core/stopped.ts).
+  const stoppedWaited = stopped.map(([key]) => key).filter((key) => inputs.servers[key]?.wait !== false);
   if (stopped.length > 0) {
     const keys = stopped.map(([key]) => key);
-    if (problems.length === 0) log(label, `${running}/${waited.length} running; ${keys.length} stopped (${keys.join(", ")})`);
+    // A count only of servers waited for: a fleet that waits for none has none to count.
+    if (problems.length === 0 && stoppedWaited.length > 0)
+      log(label, `${running}/${waited.length} running; ${stoppedWaited.length} stopped (${stoppedWaited.join(", ")})`);
     for (const [key, server] of stopped) log(label, describeStoppedMember(key, { ...server, serverId: server.id }, "api"));
     log(label, describeStoppedFleet(keys));
   }
   if (problems.length > 0) {
-    const message = `${label}: ${running}/${waited.length} servers running; ${problems.length} not:\n  - ${problems.join("\n  - ")}`;
+    // Every waited server that does not run is counted, a stopped one too (said above, not a failure).
+    const also =
+      stoppedWaited.length > 0 ? ` (${stoppedWaited.length} stopped by the platform, said above: ${stoppedWaited.join(", ")})` : "";
+    const message = `${label}: ${running}/${waited.length} servers running; ${waited.length - running} not${also}:\n  - ${problems.join("\n  - ")}`;
     // Kept in state with what is known; the next `pulumi up` calls update, which waits again.
     throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
   }
-  if (waited.length > 0 && allRun) log(label, `all ${waited.length} running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (waited.length > 0 && allRun) {
+    const fresh = waited.filter(([key, s]) => before[key]?.serverId !== s.serverId);
+    const ran = fresh.map(([key]) => outcomes.get(key)).flatMap((o) => (o?.kind === "running" ? [o.server] : []));
+    const took = timeToRun(
+      fresh.length === waited.length,
+      fresh.map(([key]) => key),
+      ran,
+    );
+    log(label, `all ${waited.length} running${took}`);
+  }
   return outs;
+}
+
+/**
+ * What the last line adds to `all N running`: how long the servers this run created took to run,
+ * on the API's clock, from the first of their creates it accepted (`createdAt`) to the last of them
+ * running (`updatedAt`, which that change of status set). Not the roster's own wait: it starts
+ * once the program has seen the servers run (see ../addresses.ts), so it mostly takes one read.
+ * Servers an earlier run created are not timed; nothing is said when no server is new, or a time is
+ * missing. `, 1.5 s after their creates were accepted` (every server new), or `; final-1 (new) ran
+ * 1.5 s after its create was accepted`.
+ */
+function timeToRun(allNew: boolean, keys: string[], servers: GameServer[]): string {
+  if (keys.length === 0 || servers.length !== keys.length) return "";
+  const accepted = Math.min(...servers.map((s) => Date.parse(s.createdAt)));
+  const ran = Math.max(...servers.map((s) => Date.parse(s.updatedAt)));
+  if (!Number.isFinite(accepted) || !Number.isFinite(ran)) return "";
+  const seconds = (Math.max(0, ran - accepted) / 1000).toFixed(1);
+  const one = keys.length === 1;
+  const after = `${seconds} s after ${one ? "its create was" : "their creates were"} accepted`;
+  if (allNew) return `, ${after}`;
+  const shown = keys.length > 8 ? `${keys.slice(0, 8).join(", ")} and ${keys.length - 8} more` : keys.join(", ");
+  return one ? `; ${shown} (new) ran ${after}` : `; the ${keys.length} new ones (${shown}) ran ${after}`;
 }
 
 /** The waited servers as the API has them now; none when that read fails (the waits then read again). */
