@@ -18,9 +18,9 @@ export function userEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs a command line as `sh -c` would (docs and workflows hold shell lines); rejects with its output on failure. */
-export function sh(line: string, cwd: string): Promise<string> {
+export function sh(line: string, cwd: string, env: NodeJS.ProcessEnv = userEnv()): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(line, { cwd, env: userEnv(), shell: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(line, { cwd, env, shell: true, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

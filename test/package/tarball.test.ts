@@ -1,10 +1,12 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/provider-host.js";
-import { sh } from "../helpers/shell.js";
+import { sh, userEnv } from "../helpers/shell.js";
 import { namedFiles } from "./markdown.js";
 
 /**
@@ -17,6 +19,28 @@ function npmLines(markdown: string): string[] {
     .split("\n")
     .map((l) => l.replace(/\s+#.*$/, "").trim())
     .filter((l) => l.startsWith("npm ") || l.startsWith("npx "));
+}
+
+/** The lines of a markdown section's first sh block, comments dropped. */
+function shellLines(markdown: string): string[] {
+  const block = /```sh\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
+  return block
+    .split("\n")
+    .map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter(Boolean);
+}
+
+/** The system's Node.js older than 22.19 (this machine's is 20), outside any node_modules. */
+function olderNode(): { path: string; version: string } {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir || dir.includes("node_modules")) continue;
+    const candidate = path.join(dir, "node");
+    if (!existsSync(candidate)) continue;
+    const version = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim();
+    const [major = 0, minor = 0] = version.slice(1).split(".").map(Number);
+    if (major < 22 || (major === 22 && minor < 19)) return { path: candidate, version };
+  }
+  throw new Error("no Node.js older than 22.19 on PATH: this test follows the docs on the machine's system Node.js 20");
 }
 
 /**
@@ -170,6 +194,38 @@ describe("the packed package, installed as its docs say", () => {
       /exited [1-9]\d*:\n[\s\S]*matches\.ts\(4,\d+\): error TS2322: Type 'string \| undefined' is not assignable to type 'string'/,
     );
   }, 180_000);
+
+  it.concurrent("docs/first-deployment.md on Node.js 20 with nothing else installed: the project brings its own Node.js, and nothing warns", async () => {
+    const old = olderNode();
+    const page = await readFile(path.join(ROOT, "docs/first-deployment.md"), "utf8");
+    const setup = shellLines(page.slice(page.indexOf("**An older Node.js**")));
+    expect(setup).toEqual(['echo "loglevel=error" > .npmrc', "npm install --save-dev node@24"]);
+    const dir = await project("first-deployment-node20");
+    // Nothing but the system's Node.js and npm on PATH: the user's shell on that machine.
+    const env = { ...userEnv(), PATH: [path.dirname(old.path), "/usr/bin", "/bin"].join(path.delimiter) };
+    const run = (line: string) => sh(line, dir, env);
+    expect(await run("node --version")).toBe(`${old.version}\n`);
+    for (const line of setup) expect(await run(line)).not.toMatch(/warn/i);
+    for (const [name, text] of namedFiles(page)) {
+      // The project's package.json keeps what `npm install --save-dev node@24` added to it.
+      if (name === "package.json") {
+        const own = JSON.parse(await readFile(path.join(dir, name), "utf8")) as { devDependencies: Record<string, string> };
+        const written = JSON.parse(text) as { devDependencies: Record<string, string> };
+        written.devDependencies.node = own.devDependencies.node!;
+        await writeFile(path.join(dir, name), JSON.stringify(written, null, 2));
+      } else await writeFile(path.join(dir, name), text);
+    }
+    for (const line of npmLines(page.slice(page.indexOf("`index.ts`:")))) expect(await run(line)).not.toMatch(/warn/i);
+    // npx puts the project's Node.js first: the program runs on it, on the emulator.
+    expect(await run("npx --no -- node --version")).toMatch(/^v24\./);
+    await writeFile(path.join(dir, "offline-check.mjs"), CHECK);
+    const out = await run(`npx --no -- node offline-check.mjs quickstart '{}'`);
+    const { servers, left } = JSON.parse(out.trim().split("\n").at(-1)!) as Checked;
+    expect(servers).toEqual([{ status: "running", connectUrl: expect.stringMatching(/^steam:\/\/connect\//) }]);
+    expect(left).toBe(0);
+    // And the system's Node.js is refused by the package, saying which it needs.
+    await expect(run(`node offline-check.mjs quickstart '{}'`)).rejects.toThrow(/pulumi-gameservers needs Node\.js 22\.19\.0 or newer/);
+  }, 300_000);
 
   it.concurrent("examples/tournament: its README's install and type check in a copy, then the event on the emulator", async () => {
     const dir = await project("tournament", path.join(ROOT, "examples/tournament"));
