@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { nameFleetMember } from "../server-command/targets.js";
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../shared/inputs.js";
 import { type Address, createdThisRun, settledValue, whenRunning } from "./addresses.js";
 import type { FleetMember, FleetServer, GameServerFleetArgs, RosterEntry } from "./args.js";
@@ -180,6 +181,8 @@ export class GameServerFleet<G extends string = string, K extends string = strin
         serverPassword: secret.apply((p) => p?.serverPassword ?? null),
       };
       this.servers[key as K] = member;
+      // A ServerCommand given this serverId names the fleet and key in its lines.
+      nameFleetMember(member.serverId, name, key);
       this.roster[key as K] = {
         name: member.name,
         region: member.region,

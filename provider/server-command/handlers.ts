@@ -15,6 +15,7 @@ import { type CheckFailure, checkFailures } from "../shared/check-failures.js";
 import { DEFAULT_READY_TIMEOUT_SECONDS, type Props } from "../shared/inputs.js";
 import { containsUnknown, UNKNOWN } from "../shared/unknown.js";
 import type { SentCommand } from "./resource.js";
+import { type CommandLabel, LABEL_INPUT } from "./targets.js";
 
 export { configure } from "../core/context.js";
 
@@ -26,10 +27,14 @@ const CommandInputs = z.strictObject({
   onDelete: z.array(Command).max(100).optional(),
   readyTimeoutSeconds: z.int().min(1).max(86_400).optional(),
 });
-type CommandInputs = z.infer<typeof CommandInputs>;
+/** The inputs, and what the lines name: the resource and its server (see targets.ts). */
+type CommandInputs = z.infer<typeof CommandInputs> & { label?: CommandLabel };
+
+/** The label's shape; a malformed one is dropped, never a failure (it only names things). */
+const Label = z.looseObject({ name: z.string().min(1), fleet: z.string().min(1).optional(), key: z.string().min(1).optional() });
 
 export async function check(_olds: Props, news: Props) {
-  const { __provider: _, ...inputs } = news;
+  const { __provider: _, [LABEL_INPUT]: _label, ...inputs } = news;
   const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => !containsUnknown(v) && v !== undefined));
   const parsed = CommandInputs.partial().safeParse(known);
   const failures: CheckFailure[] = parsed.success ? [] : checkFailures(parsed.error.issues, { type: "ServerCommand" });
@@ -40,6 +45,8 @@ export async function check(_olds: Props, news: Props) {
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {
+  // Only what is sent, where and when: the label (LABEL_INPUT) names things and is never
+  // compared, so a stack written before it, or a fleet or resource renamed, shows no change.
   const differs = (key: string) => containsUnknown(news[key]) || !isDeepStrictEqual(olds[key] ?? null, news[key] ?? null);
   // In a preview, the id of a server updated in place arrives unknown (see planned-fates.ts):
   // the diff of the resource that holds it said whether it stays.
@@ -82,7 +89,7 @@ export async function del(_id: string, props: Props): Promise<void> {
     status = "deleted";
   }
   if (status !== "running") {
-    log(label(inputs), `server is ${status}: onDelete not sent`);
+    log(label(inputs), `${target(inputs)} is ${status}: onDelete not sent`);
     return;
   }
   await send(inputs, inputs.onDelete);
@@ -91,16 +98,42 @@ export async function del(_id: string, props: Props): Promise<void> {
 export { del as delete };
 
 function parse(raw: Props): CommandInputs {
-  const { __provider: _, sent: _s, sentAt: _a, ...rest } = raw;
-  return CommandInputs.parse(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null)));
+  const { __provider: _, sent: _s, sentAt: _a, [LABEL_INPUT]: label, ...rest } = raw;
+  const inputs = CommandInputs.parse(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null)));
+  // A state written before the label has none: its lines give the server's id alone.
+  const named = Label.safeParse(label);
+  return named.success ? { ...inputs, label: named.data } : inputs;
 }
 
 function deadlineOf(inputs: CommandInputs) {
   return { readyTimeoutSeconds: inputs.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS };
 }
 
+/** `ServerCommand "announce-final-1"`, or `ServerCommand` when the state has no label. */
 function label(inputs: CommandInputs): string {
-  return `ServerCommand (${inputs.serverId})`;
+  return inputs.label ? `ServerCommand "${inputs.label.name}"` : "ServerCommand";
+}
+
+/** The server, by fleet and key when a fleet gave its id: `winter-cup/final-1 (srv_...)`, else `srv_...`. */
+function target(inputs: CommandInputs): string {
+  const { fleet, key } = inputs.label ?? {};
+  return fleet !== undefined && key !== undefined ? `${fleet}/${key} (${inputs.serverId})` : inputs.serverId;
+}
+
+/**
+ * A command as the lines quote it: its first word, the arguments left out (`"say ..."`). A
+ * command may carry a password (`sv_password ...`), and the provider cannot tell a secret input
+ * from plain text: the dynamic-provider host hands it every input decrypted.
+ */
+function quoted(command: string): string {
+  const [verb = ""] = command.trim().split(/\s+/, 1);
+  return verb.length < command.trim().length ? `"${verb} ..."` : `"${verb}"`;
+}
+
+/** `"say ...", "changelevel ..."`, or `12 commands ("say ...", "say ...", "say ..." and 9 more)`. */
+function quotedAll(commands: string[]): string {
+  if (commands.length <= 3) return commands.map(quoted).join(", ");
+  return `${commands.length} commands (${commands.slice(0, 3).map(quoted).join(", ")} and ${commands.length - 3} more)`;
 }
 
 /** Waits for the server to run, then sends the commands in order. */
@@ -109,7 +142,7 @@ async function sendAll(inputs: CommandInputs, commands: string[]): Promise<SentC
   const timeout = deadlineOf(inputs).readyTimeoutSeconds;
   const server = await client.gameServers.get(inputs.serverId, callOptions(deadlineOf(inputs)));
   if (server.deletedAt === null && server.status !== "running") {
-    log(label(inputs), `server is ${server.status}; waiting up to ${timeout} s for it to run before sending`);
+    log(label(inputs), `${target(inputs)} is ${server.status}; waiting up to ${timeout} s for it to run before sending`);
     const outcome = await watcher.wait(server.id, { deadline: Date.now() + timeout * 1000, server });
     if (outcome.kind !== "running") {
       const why =
@@ -118,7 +151,7 @@ async function sendAll(inputs: CommandInputs, commands: string[]): Promise<SentC
           : outcome.kind === "timeout"
             ? `is still ${outcome.lastStatus} after ${timeout} s`
             : `is ${outcome.server.status}`;
-      throw new Error(`${label(inputs)}: the server ${why}; nothing was sent`);
+      throw new Error(`${label(inputs)}: ${target(inputs)} ${why}; nothing was sent`);
     }
   }
   return send(inputs, commands);
@@ -132,13 +165,18 @@ async function send(inputs: CommandInputs, commands: string[]): Promise<SentComm
     try {
       await client.console.sendCommand(inputs.serverId, command, callOptions(deadlineOf(inputs)));
     } catch (error) {
-      const done = sent.length > 0 ? ` (${sent.length} of ${commands.length} were sent before it)` : "";
+      // Which command, and whether any before it already ran: those are not taken back.
+      const before =
+        sent.length === 0 ? "none was sent" : sent.length === 1 ? "the one before it was sent" : `the ${sent.length} before it were sent`;
+      const which = commands.length > 1 ? ` (command ${sent.length + 1} of ${commands.length}; ${before})` : "";
       const unknown = error instanceof AmbiguousRequestError ? " It may or may not have run; it is not sent again." : "";
-      throw new Error(`${label(inputs)}: "${command}" failed: ${(error as Error).message}${done}.${unknown}`);
+      throw new Error(
+        `${label(inputs)}: sending ${quoted(command)}${which} to ${target(inputs)} failed: ${(error as Error).message}.${unknown}`,
+      );
     }
     sent.push({ command, sentAt: new Date().toISOString() });
   }
-  log(label(inputs), `sent ${sent.length} command${sent.length === 1 ? "" : "s"}`);
+  log(label(inputs), `sent ${quotedAll(commands)} to ${target(inputs)}`);
   return sent;
 }
 

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import provider = require("./shim.js");
 
+import { type CommandLabel, fleetMemberOf, LABEL_INPUT } from "./targets.js";
+
 /** Arguments of a {@link ServerCommand}. */
 export interface ServerCommandArgs {
   /** The server whose console runs the commands (a `GameServer`'s `id`). Changing it sends them to the new one. */
@@ -27,7 +29,9 @@ export interface SentCommand {
  * console API's command endpoint once the server runs, again when `commands` or `triggers`
  * change, `onDelete` when the resource is removed. Nothing is sent in preview or on an
  * unchanged `pulumi up`. A server that does not run or refuses a command fails the deployment
- * with the API's reason. The key needs the `game-console:read_write` scope.
+ * with the API's reason. The key needs the `game-console:read_write` scope. Its lines name it and
+ * its server, by fleet and key too when `serverId` is a fleet's (`fleet.servers[key].serverId`):
+ * `ServerCommand "announce-final-1": sent "say ..." to winter-cup/final-1 (srv_...)`.
  */
 export class ServerCommand extends pulumi.dynamic.Resource {
   declare readonly serverId: pulumi.Output<string>;
@@ -38,6 +42,8 @@ export class ServerCommand extends pulumi.dynamic.Resource {
   declare readonly sentAt: pulumi.Output<string | null>;
 
   constructor(name: string, args: ServerCommandArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, sent: undefined, sentAt: undefined }, opts, "gameservers", "ServerCommand");
+    // Its lines name it, and the fleet server it is sent to when a fleet gave the id (see targets.ts).
+    const label: CommandLabel = { name, ...fleetMemberOf(args.serverId) };
+    super(provider, name, { ...args, [LABEL_INPUT]: label, sent: undefined, sentAt: undefined }, opts, "gameservers", "ServerCommand");
   }
 }

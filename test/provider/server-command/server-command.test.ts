@@ -1,4 +1,4 @@
-import { GameServer, getLatestLog, ServerCommand } from "pulumi-gameservers";
+import { GameServer, GameServerFleet, getLatestLog, ServerCommand } from "pulumi-gameservers";
 import { runOffline } from "pulumi-gameservers/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
@@ -74,7 +74,9 @@ describe("ServerCommand through Pulumi's dynamic-provider host", () => {
       .create("x", { serverId: server.id, commands: ["say hi"], __provider: provider })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostError);
-    expect((error as Error).message).toMatch(/ServerCommand \(srv_[^)]+\): the server was deleted; nothing was sent|not found/);
+    expect((error as Error).message).toMatch(
+      new RegExp(`ServerCommand: (${server.id} was deleted; nothing was sent|sending "say \\.\\.\\." to ${server.id} failed: .*not found)`),
+    );
 
     const requests = (await env.control.stats()).requests.total;
     const bad = await fixture.host.check("x", {}, { serverId: "..", commands: ["", "two\nlines"], bogus: 1, __provider: provider });
@@ -86,6 +88,112 @@ describe("ServerCommand through Pulumi's dynamic-provider host", () => {
       ]),
     );
     expect((await env.control.stats()).requests.total).toBe(requests);
+  });
+});
+
+describe("ServerCommand's lines name it and its server", () => {
+  const env = useEmulator();
+  const fixture = useProviderHost(env);
+  let provider: string;
+  beforeAll(async () => {
+    provider = await serializedProvider(ROOT, "pulumi-gameservers/command-provider");
+  });
+  const COMMAND = "POST /v1/hosting/game/console/:id/command";
+
+  it("names itself, the fleet and the key its server has there, and keeps the id; arguments are left out", async () => {
+    const server = await env.client.gameServers.create(cs2("cup-final-1"));
+    const label = { name: "announce-final-1", fleet: "cup", key: "final-1" };
+    await fixture.host.create("announce-final-1", {
+      serverId: server.id,
+      commands: ["say Final at 18:00", "sv_password hunter2", "status"],
+      __label: label,
+      __provider: provider,
+    });
+    const line = `[gameservers] ServerCommand "announce-final-1": sent "say ...", "sv_password ...", "status" to cup/final-1 (${server.id})\n`;
+    const output = await fixture.host.outputWith(line);
+    expect(output).toContain(line);
+    expect(output).not.toContain("hunter2");
+
+    // A refusal names the command by its place, the fleet server and its id too.
+    await env.client.gameServers.delete(server.id);
+    const error = await fixture.host
+      .create("announce-final-1", { serverId: server.id, commands: ["say a", "say b"], __label: label, __provider: provider })
+      .catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(HostError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `ServerCommand "announce-final-1": (cup/final-1 \\(${server.id}\\) was deleted; nothing was sent|sending "say \\.\\.\\." \\(command 1 of 2; none was sent\\) to cup/final-1 \\(${server.id}\\) failed)`,
+      ),
+    );
+  });
+
+  it("is only a label: a stack written before it or after shows no change and sends nothing again", async () => {
+    const server = await env.client.gameServers.create(cs2("match"));
+    const unlabelled = { serverId: server.id, commands: ["say Match ready"], onDelete: ["say Match over"], __provider: provider };
+    const labelled = { ...unlabelled, __label: { name: "ready", fleet: "cup", key: "a" } };
+    expect((await fixture.host.check("ready", {}, labelled)).failures).toEqual([]);
+
+    // Written before the label: the program now sends one.
+    const before = await fixture.host.create("ready", unlabelled);
+    // Written after it; then the fleet or the key renamed: still the same commands to the same server.
+    const after = await fixture.host.create("ready", labelled);
+    const sent = await env.control.hits(COMMAND);
+    for (const [state, news] of [
+      [before, labelled],
+      [after, labelled],
+      [after, { ...labelled, __label: { name: "ready", fleet: "spring-cup", key: "final-1" } }],
+      [after, unlabelled],
+    ] as const) {
+      const checked = await fixture.host.check("ready", state.outs, news);
+      expect(checked.failures).toEqual([]);
+      expect(await fixture.host.diff("ready", state.id, state.outs, checked.inputs)).toMatchObject({ changes: "none", replaces: [] });
+    }
+    expect(await env.control.hits(COMMAND)).toBe(sent);
+
+    // The state from before names the server by its id alone, as it always did.
+    fixture.host.output = "";
+    await fixture.host.delete("ready", before.id, before.outs);
+    const line = `[gameservers] ServerCommand: sent "say ..." to ${server.id}\n`;
+    expect(await fixture.host.outputWith(line)).toContain(line);
+    expect(await env.control.hits(COMMAND)).toBe(sent + 1);
+  });
+
+  describe("in a program", () => {
+    it("names the fleet and key of a fleet's server, and the id alone of any other server", async () => {
+      const lines: string[] = [];
+      const run = await runOffline({
+        program: () => {
+          const fleet = new GameServerFleet("cup", {
+            defaults: { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION },
+            servers: { "final-1": {}, "final-2": {} },
+          });
+          for (const [key, server] of Object.entries(fleet.servers)) {
+            new ServerCommand(
+              `announce-${key}`,
+              { serverId: server.serverId, commands: ["say Final at 18:00"] },
+              { dependsOn: [fleet.ready] },
+            );
+          }
+          const lone = new GameServer("lone", { gameType: "cs2", region: "eu-central-1", configuration: CONFIGURATION });
+          new ServerCommand("hello", { serverId: lone.serverId, commands: ["say hello"] });
+          return { ids: Object.fromEntries(Object.entries(fleet.servers).map(([key, s]) => [key, s.serverId])), lone: lone.serverId };
+        },
+        cwd: ROOT,
+        apiUrl: env.emulator.url,
+        apiKey: env.emulator.apiKey,
+        log: (line) => lines.push(line),
+      });
+      try {
+        const ids = run.outputs.ids as Record<string, string>;
+        expect(lines.filter((l) => l.includes("ServerCommand")).sort()).toEqual([
+          `[gameservers] ServerCommand "announce-final-1": sent "say ..." to cup/final-1 (${ids["final-1"]})`,
+          `[gameservers] ServerCommand "announce-final-2": sent "say ..." to cup/final-2 (${ids["final-2"]})`,
+          `[gameservers] ServerCommand "hello": sent "say ..." to ${run.outputs.lone}`,
+        ]);
+      } finally {
+        await run.destroy();
+      }
+    });
   });
 });
 
