@@ -16,31 +16,31 @@ export type FleetConfigurationFor<G extends string> = string extends G
 
 /** Settings of one server of a fleet; every one may be set in `defaults` or per server. */
 export interface FleetServerSettings<G extends string = string> {
-  gameType?: G;
+  gameType?: G | undefined;
   /** AWS region code. Unset: one of the fleet's `regions` (see there), else `defaults.region`. */
-  region?: Region;
+  region?: Region | undefined;
   /** Merged key by key over `defaults.configuration` (a server's value wins). */
-  configuration?: FleetConfigurationFor<G>;
-  autoStop?: boolean;
-  autostopMinutes?: number;
-  rconPassword?: pulumi.Input<string>;
-  serverPassword?: pulumi.Input<string>;
-  waitForRunning?: boolean;
-  readyTimeoutSeconds?: number;
+  configuration?: FleetConfigurationFor<G> | undefined;
+  autoStop?: boolean | undefined;
+  autostopMinutes?: number | undefined;
+  rconPassword?: pulumi.Input<string> | undefined;
+  serverPassword?: pulumi.Input<string> | undefined;
+  waitForRunning?: boolean | undefined;
+  readyTimeoutSeconds?: number | undefined;
   /** Replace the server at a `pulumi up` whose state says it is `stopped` (see GameServerArgs). @default false */
-  replaceIfStopped?: boolean;
+  replaceIfStopped?: boolean | undefined;
   /** What deleting this server (removed, replaced, destroyed) does while players are connected (see GameServerArgs). @default "refuse" */
-  whenPlayersConnected?: "refuse" | "drain" | "end";
+  whenPlayersConnected?: "refuse" | "drain" | "end" | undefined;
   /** How long `drain` waits for the players to leave, in seconds. @default 900 */
-  drainTimeoutSeconds?: number;
+  drainTimeoutSeconds?: number | undefined;
   /** Said on the server's console when a drain starts, and every minute while it lasts. @default none */
-  drainAnnouncement?: string;
+  drainAnnouncement?: string | undefined;
 }
 
 /** A server's own settings: the defaults' fields, plus a fixed `name`. */
 export interface FleetServer<G extends string = string> extends FleetServerSettings<G> {
   /** Server name. @default the fleet's name, the key and a random suffix, kept across updates */
-  name?: string;
+  name?: string | undefined;
 }
 
 /** Arguments of a {@link GameServerFleet}; `G` is the game type, inferred from `defaults.gameType`. */
@@ -48,11 +48,11 @@ export interface GameServerFleetArgs<G extends string = string> {
   /** Settings every server starts from. */
   defaults: FleetServerSettings<G>;
   /** Servers by key (`groups-1`, `final`): the key names the server in the roster and in URNs. */
-  servers?: Record<string, FleetServer<G>>;
+  servers?: Record<string, FleetServer<G>> | undefined;
   /** Adds `count` servers keyed by `nameTemplate`; an entry of `servers` with the same key overrides one. */
-  count?: number;
+  count?: number | undefined;
   /** Key of the n-th counted server (1-based): `{n}` is replaced by n. @default "server-{n}" */
-  nameTemplate?: string;
+  nameTemplate?: string | undefined;
   /**
    * Regions to spread servers without their own `region` over. A server that exists keeps its
    * region as long as that is one of these (whatever is added, removed, pinned or reordered
@@ -62,7 +62,7 @@ export interface GameServerFleetArgs<G extends string = string> {
    * declaration order, counted servers first; ties go to the region listed first), so a fresh
    * fleet is dealt evenly. Adding a region moves no server; to rebalance, pin servers.
    */
-  regions?: Region[];
+  regions?: Region[] | undefined;
 }
 
 /** How players and admins reach one server. Passwords are secrets. */

@@ -34,31 +34,31 @@ export interface GameServerArgs<G extends string = string> {
   /** Game configuration: typed for `cs2`, passed through for other games. Updated in place. */
   configuration: ConfigurationFor<G>;
   /** Server name. @default the resource name plus a random suffix, kept across updates */
-  name?: pulumi.Input<string>;
+  name?: pulumi.Input<string> | undefined;
   /** Stop the server after `autostopMinutes` idle. @default false */
-  autoStop?: pulumi.Input<boolean>;
+  autoStop?: pulumi.Input<boolean> | undefined;
   /** Idle minutes before auto-stop (1 to 1440). @default the API's (30 when autoStop is on) */
-  autostopMinutes?: pulumi.Input<number>;
+  autostopMinutes?: pulumi.Input<number> | undefined;
   /** RCON password (8 to 128 characters). Always stored as a secret. @default a generated one */
-  rconPassword?: pulumi.Input<string>;
+  rconPassword?: pulumi.Input<string> | undefined;
   /** Password players need to join. Always stored as a secret. @default none */
-  serverPassword?: pulumi.Input<string>;
+  serverPassword?: pulumi.Input<string> | undefined;
   /** Wait until the server is `running` before create/update completes. @default true */
-  waitForRunning?: pulumi.Input<boolean>;
+  waitForRunning?: pulumi.Input<boolean> | undefined;
   /**
    * How long to wait for `running`, in seconds. Past it the server stays in the stack as
    * created-but-not-ready and the next `pulumi up` resumes waiting (`customTimeouts` never
    * reaches a dynamic provider). @default 600
    */
-  readyTimeoutSeconds?: pulumi.Input<number>;
+  readyTimeoutSeconds?: pulumi.Input<number> | undefined;
   /** Adopt this existing server (same gameType and region) instead of creating one. */
-  adoptServerId?: pulumi.Input<string>;
+  adoptServerId?: pulumi.Input<string> | undefined;
   /**
    * Replace the server, with a new one (a new id and connectUrl), at a `pulumi up` whose state says
    * it is `stopped`: the API has no start call. The state learns it at a refresh (`pulumi up
    * --refresh`) or an update. @default false: a stopped server is reported, and kept
    */
-  replaceIfStopped?: pulumi.Input<boolean>;
+  replaceIfStopped?: pulumi.Input<boolean> | undefined;
   /**
    * What a delete of the running server (a destroy, a replacement, a removal from a fleet) does
    * when players are connected (asked of its console with `status` just before): `refuse` fails
@@ -67,11 +67,11 @@ export interface GameServerArgs<G extends string = string> {
    * `end`. `gameservers:whenPlayersConnected` (or GAMESERVERS_WHEN_PLAYERS_CONNECTED) overrides it
    * for every resource. @default "refuse"
    */
-  whenPlayersConnected?: pulumi.Input<"refuse" | "drain" | "end">;
+  whenPlayersConnected?: pulumi.Input<"refuse" | "drain" | "end"> | undefined;
   /** How long `drain` waits for the players to leave, in seconds. @default 900 */
-  drainTimeoutSeconds?: pulumi.Input<number>;
+  drainTimeoutSeconds?: pulumi.Input<number> | undefined;
   /** Said on the server's console (`say <text>`) when a drain starts, and every minute while it lasts. @default none */
-  drainAnnouncement?: pulumi.Input<string>;
+  drainAnnouncement?: pulumi.Input<string> | undefined;
 }
 
 const OUTPUTS = [

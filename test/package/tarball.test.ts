@@ -154,6 +154,8 @@ describe("the packed package, installed as its docs say", () => {
 
   it.concurrent("docs/first-deployment.md: the four files are examples/quickstart's; npm install and tsc in a project with the tarball; the program runs on the emulator", async () => {
     const dir = await firstDeploymentProject();
+    // `tsc --init`'s exactOptionalPropertyTypes too: an optional input takes a value that may be undefined.
+    await sh("npx tsc --noEmit --exactOptionalPropertyTypes", dir);
     const { outputs, servers, left } = await deployOffline(dir, "quickstart");
     expect(servers).toEqual([{ status: "running", connectUrl: expect.stringMatching(/^steam:\/\/connect\//) }]);
     expect(outputs.connectUrl).toBe(servers[0]!.connectUrl);
