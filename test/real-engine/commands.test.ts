@@ -36,7 +36,7 @@ describe("ServerCommand and getLatestLog under the real engine", () => {
 
   it("pulumi up sends the commands once, in order, once the server runs", async () => {
     const up = await stack.up();
-    expect(up.stdout).toMatch(/ServerCommand \(srv_[\w-]+\): sent 2 commands/);
+    expect(up.stdout).toMatch(/ServerCommand "ready": sent "changelevel \.\.\.", "say \.\.\." to srv_[\w-]+/);
     expect(await real.control.hits(COMMAND)).toBe(2);
     const outputs = await stack.outputs();
     serverId = outputs.serverId as string;

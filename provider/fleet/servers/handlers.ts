@@ -262,8 +262,10 @@ function finish(
       `${shown.join("\n  - ")}${problems.length > shown.length ? `\n  - and ${problems.length - shown.length} more` : ""}`;
     throw Object.assign(new Error(message), { id, properties: outs, reasons: [message] });
   }
-  const count = Object.keys(servers).length;
-  log(label, `${count} server${count === 1 ? "" : "s"} ${done} (${list(Object.keys(servers))}); the roster waits for them to run`);
+  // Only the servers this operation touched: the others were left as they were.
+  const touched = Object.keys(servers).filter((key) => !untouched.has(key));
+  if (touched.length > 0)
+    log(label, `${touched.length} server${touched.length === 1 ? "" : "s"} ${done} (${list(touched)}); the roster waits for them to run`);
   return outs;
 }
 

@@ -81,6 +81,8 @@ describe("GameServerFleet: only the servers a change affects are touched", () =>
     expect(await stack.up(await declareParts(definition({ ...three, v: {} })))).toEqual({ [partName("v")]: "update" });
     expect(delta(before, await requests(env))).toEqual({ [POST]: 1 });
     await expectPrinted(fixture.host, 'GameServerFleet "cup": creates v; every other server is left alone');
+    // The part's outcome counts what it touched: v, not a, which shares its part.
+    await expectPrinted(fixture.host, 'GameServerFleet "cup": 1 server updated (v); the roster waits for them to run');
     expect(ids(["a", "c"])).toEqual([idA, idC]);
 
     // Remove b: only b is deleted (its part with it: it held no other).
