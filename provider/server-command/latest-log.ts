@@ -15,6 +15,10 @@ export interface GetLatestLogArgs {
 export function getLatestLog(args: GetLatestLogArgs): pulumi.Output<LatestLog> {
   const config = new pulumi.Config("gameservers");
   const read = pulumi.all([args.serverId, config.getSecret("apiKey")]).apply(async ([serverId, apiKey]) => {
+    // No id: the server's resource failed (the offline runner gives a failed resource no
+    // outputs). Under the engine its outputs never resolve, and neither does this read; the run
+    // fails with the resource's own error.
+    if (typeof serverId !== "string" || !serverId) return new Promise<never>(() => undefined);
     const client = new GameServersClient({
       apiKey: apiKey ?? process.env.GAMESERVERS_API_KEY,
       baseUrl: config.get("apiUrl") ?? process.env.GAMESERVERS_API_URL,

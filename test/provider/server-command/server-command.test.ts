@@ -200,6 +200,31 @@ describe("ServerCommand's lines name it and its server", () => {
 describe("getLatestLog in a program", () => {
   const env = useEmulator();
 
+  it("a run whose server fails rejects with the provider's message, not an unhandled rejection of the log's read", async () => {
+    const failure = await runOffline({
+      program: () => {
+        const server = new GameServer("broken", {
+          gameType: "cs2",
+          region: "eu-central-1",
+          configuration: { ...CONFIGURATION, maxPlayers: 500 },
+        });
+        const ready = new ServerCommand("ready", { serverId: server.id, commands: ["say ready"] });
+        return { log: getLatestLog({ serverId: ready.serverId }) };
+      },
+      cwd: ROOT,
+      apiUrl: env.emulator.url,
+      apiKey: env.emulator.apiKey,
+      config: { "gameservers:apiKey": env.emulator.apiKey, "gameservers:apiUrl": env.emulator.url },
+      secretKeys: ["gameservers:apiKey"],
+    }).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/GameServer "broken": invalid inputs: configuration: configuration\.maxPlayers /);
+    // Let any read the program started settle: an unhandled rejection would fail this test file.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  });
+
   it("reads the log with the stack's config once the server exists", async () => {
     const run = await runOffline({
       program: () => {
