@@ -8,6 +8,8 @@ import { type Family, ROUTES, type Route } from "./routes.js";
 import type { EmulatorState } from "./state.js";
 
 const MAX_BODY_BYTES = 1 << 20;
+/** The 404 message of a route that does not exist, in every family (console document, "Error responses"). */
+const UNKNOWN_ENDPOINT = "Endpoint not found";
 
 /** The emulator's request handler: everything but the listener and the websocket. */
 export function createHandler(state: EmulatorState, sockets: ConsoleSockets, origin: () => string) {
@@ -27,7 +29,8 @@ export function createHandler(state: EmulatorState, sockets: ConsoleSockets, ori
           res.setHeader("allow", match.allowed.join(", "));
           throw new HttpError(405, "METHOD_NOT_ALLOWED", `Method ${method} not allowed on ${url.pathname}`);
         }
-        throw new HttpError(404, "NOT_FOUND", `Route ${method} ${url.pathname} not found`);
+        // The console document's wording for an unknown endpoint, the only one either seed gives.
+        throw new HttpError(404, "NOT_FOUND", UNKNOWN_ENDPOINT);
       }
       const route = match.route;
       const fault = family === "control" ? undefined : state.traffic.take(method, route.template);

@@ -181,10 +181,32 @@ describe("emulator: wire format and routing", () => {
 
   it("answers unknown routes 404 and wrong methods 405 in the game servers format", async () => {
     const call = raw(env.emulator.url, env.emulator.apiKey);
-    expect(await call("GET", "/v2/things")).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+    expect(await call("GET", "/v2/things")).toMatchObject({
+      status: 404,
+      body: { statusCode: 404, code: "NOT_FOUND", message: "Endpoint not found" },
+    });
     const wrong = await call("PUT", "/v1/game-servers/srv_1");
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET, PATCH, DELETE");
+  });
+
+  it("answers an unknown route 404 with the documents' message: Endpoint not found, in each family's format", async () => {
+    const call = raw(env.emulator.url, env.emulator.apiKey);
+    expect(await call("GET", "/v1/hosting/game/logs/srv_1/oldest")).toMatchObject({
+      status: 404,
+      body: { success: false, error: "not_found", message: "Endpoint not found" },
+    });
+    expect((await call("GET", "/v1/game-servers/srv_1/players")).body).toEqual({
+      statusCode: 404,
+      code: "NOT_FOUND",
+      message: "Endpoint not found",
+    });
+    expect((await call("POST", "/_emulator/nothing")).body).toMatchObject({ code: "NOT_FOUND", message: "Endpoint not found" });
+    // A known route's unknown server still names the server.
+    expect((await call("GET", "/v1/hosting/game/logs/srv_missing/latest")).body).toMatchObject({
+      error: "not_found",
+      message: expect.stringContaining("srv_missing"),
+    });
   });
 
   it("validates the list query: pageSize at most 100, booleans spelled true/false, nothing unknown", async () => {
