@@ -4,6 +4,7 @@ import { packageVersion } from "../internal/version.js";
 import { EXIT, InterruptedError, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { consoleCommand } from "./commands/console.js";
+import { deleteCommand } from "./commands/delete.js";
 import { get } from "./commands/get.js";
 import { list } from "./commands/list.js";
 import { logs } from "./commands/logs.js";
@@ -13,7 +14,7 @@ import { watch } from "./commands/watch.js";
 import type { Context } from "./context.js";
 import { oneLine } from "./format.js";
 
-const COMMANDS: readonly Command[] = [list, get, logs, send, consoleCommand, watch, orphans];
+const COMMANDS: readonly Command[] = [list, get, logs, send, consoleCommand, watch, orphans, deleteCommand];
 
 const USAGE = `Usage: gameservers <command> [options]
 

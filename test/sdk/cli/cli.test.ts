@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleCommand } from "../../../sdk/cli/commands/console.js";
+import { deleteCommand } from "../../../sdk/cli/commands/delete.js";
 import { get } from "../../../sdk/cli/commands/get.js";
 import { list } from "../../../sdk/cli/commands/list.js";
 import { logs } from "../../../sdk/cli/commands/logs.js";
@@ -317,6 +318,8 @@ describe.concurrent("gameservers: arguments, credentials and exit codes", () => 
     [["orphans", "--state", "x", "--offline-runs", "y"], /give --state or --offline-runs, not both/],
     [["orphans", "--state", "x", "--yes"], /--yes only goes with --delete/],
     [["console", "srv_1", "--linger", "forever"], /--linger must be a duration/],
+    [["delete"], /delete: name at least one server id, or --name GLOB/],
+    [["delete", "../etc", "--yes"], /delete: "..\/etc" is not a server id/],
   ])("%j exits 2 with one error line", async (args, message) => {
     const t = await tenant();
     let err = "";
@@ -358,7 +361,7 @@ describe.concurrent("gameservers: arguments, credentials and exit codes", () => 
       stdout: expect.stringMatching(/^Usage: gameservers <command>[\s\S]*Exit codes: 0 ok, 1 .* 2 bad arguments, 130 Ctrl-C/),
     });
     expect(send).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: gameservers send <id>\.\.\. <command>\n/) });
-    for (const command of [list, get, logs, consoleCommand, watch, orphans]) {
+    for (const command of [list, get, logs, consoleCommand, watch, orphans, deleteCommand]) {
       let out = "";
       const code = await command.run(
         ["--help"],
@@ -793,6 +796,110 @@ describe.concurrent("gameservers orphans", () => {
     const r = await t.run(["orphans", "--state", "-"], { input: `{"rconPassword": "${RCON}", oops` });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^gameservers: --state -: the state is not valid JSON \(at character \d+\)\n$/);
+  });
+});
+
+describe.concurrent("gameservers delete", () => {
+  /** `delete` in this process with a terminal on stdin that answers `answer` to the question. */
+  async function onTerminal(t: Awaited<ReturnType<typeof tenant>>, args: string[], answer: string) {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    let out = "";
+    let err = "";
+    const ctx = fakeContext(t.env(), {
+      stdin,
+      print: (line) => {
+        out += `${line}\n`;
+      },
+      warn: (line) => {
+        err += `${line}\n`;
+      },
+    });
+    ctx.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (err.includes("[y/N]")) stdin.write(`${answer}\n`);
+    });
+    return { code: await deleteCommand.run(args, ctx), out, err };
+  }
+
+  it("deletes the ids and every server matching --name with --yes, once each, and no other", async () => {
+    const t = await tenant();
+    const [a, b, lobby, other] = [
+      await t.server("winter-cup-1"),
+      await t.server("winter-cup-2"),
+      await t.server("lobby"),
+      await t.server("other"),
+    ];
+    const r = await t.cli(["delete", lobby.id, a.id, "--name", "winter-cup-*", "--yes"]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^ID\s+NAME\s+STATUS\s+REGION$/);
+    expect(rows.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      [a.id, "winter-cup-1", "running"],
+      [b.id, "winter-cup-2", "running"],
+      [lobby.id, "lobby", "running"],
+    ]);
+    expect(r.stderr).toBe(`Deleted ${a.id} (winter-cup-1)\nDeleted ${b.id} (winter-cup-2)\nDeleted ${lobby.id} (lobby)\n`);
+    for (const s of [a, b, lobby]) expect((await t.client.gameServers.get(s.id)).deletedAt, s.name).not.toBeNull();
+    expect((await t.client.gameServers.get(other.id)).deletedAt).toBeNull();
+  });
+
+  it("without a terminal and without --yes exits 1 and deletes nothing, as a process", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const r = await t.cli(["delete", a.id]);
+    expect(r).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "gameservers: delete needs a terminal to confirm: add --yes to delete without asking\n",
+    });
+    expect((await t.client.gameServers.get(a.id)).deletedAt).toBeNull();
+  });
+
+  it("asks on a terminal after naming each server and its status (players included): n keeps them, y deletes", async () => {
+    const t = await tenant();
+    const a = await t.server("final-1");
+    const queued = await t.server("final-2", FULL_REGION);
+    await control.connect(a.id, ["alice"]);
+    const no = await onTerminal(t, ["--name", "final-*"], "n");
+    expect(no.code).toBe(0);
+    expect(no.out).toMatch(
+      new RegExp(`${a.id}\\s+final-1\\s+running\\s+eu-west-1\\n${queued.id}\\s+final-2\\s+pending\\s+${FULL_REGION}\\n$`),
+    );
+    expect(no.err).toContain("Delete 2 servers? [y/N] Nothing deleted.");
+    expect((await t.client.gameServers.get(a.id)).deletedAt).toBeNull();
+    const yes = await onTerminal(t, [a.id], "y");
+    expect(yes.code).toBe(0);
+    expect(yes.err).toContain(`Delete 1 server? [y/N] Deleted ${a.id} (final-1)`);
+    expect((await t.client.gameServers.get(a.id)).deletedAt).not.toBeNull();
+    expect((await control.players(a.id)).count).toBe(0);
+    expect((await t.client.gameServers.get(queued.id)).deletedAt).toBeNull();
+  });
+
+  it("--json reports each server; an already deleted one is not an error", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const gone = await t.server("winter-cup-2");
+    await t.client.gameServers.delete(gone.id);
+    const r = await t.run(["delete", a.id, gone.id, "--yes", "--json"]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(r.stdout)).toEqual([
+      { id: a.id, name: "winter-cup-1", status: "running", result: "deleted" },
+      { id: gone.id, name: "winter-cup-2", status: "stopped", result: "already-deleted" },
+    ]);
+  });
+
+  it("an unknown id, or --name matching nothing, exits 1 and deletes nothing", async () => {
+    const t = await tenant();
+    const a = await t.server("winter-cup-1");
+    const unknown = await t.run(["delete", a.id, "srv_missing", "--yes"]);
+    expect(unknown).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "gameservers: no game server srv_missing in this organization: nothing was deleted\n",
+    });
+    const none = await t.run(["delete", "--name", "nobody-*", "--yes"]);
+    expect(none).toEqual({ code: 1, stdout: "", stderr: 'gameservers: no game server matches --name "nobody-*"\n' });
+    expect((await t.client.gameServers.get(a.id)).deletedAt).toBeNull();
   });
 });
 
