@@ -53,6 +53,13 @@ export interface ProjectOptions {
   root?: string;
   /** The passphrase of the stacks' secrets. @default "pulumi-gameservers-tests" */
   passphrase?: string;
+  /**
+   * The Node.js that runs the program and the dynamic-provider host (first on PATH, as `npx`
+   * puts a project's own `node_modules/.bin/node`). @default this process's
+   */
+  node?: string;
+  /** PATH after the CLI's and the Node.js's folders. @default this process's PATH */
+  path?: string;
 }
 
 /** A Pulumi project directory driven by a real CLI against its own file backend. */
@@ -62,6 +69,8 @@ export class PulumiProject {
   readonly dir: string;
   readonly root: string;
   readonly #passphrase: string;
+  readonly #node: string;
+  readonly #path: string | undefined;
   readonly #children = new Set<ChildProcess>();
 
   constructor(cli: PulumiCli, dir: string, options: ProjectOptions = {}) {
@@ -69,6 +78,8 @@ export class PulumiProject {
     this.dir = dir;
     this.root = options.root ?? mkdtempSync(path.join(os.tmpdir(), "gameservers-pulumi-"));
     this.#passphrase = options.passphrase ?? "pulumi-gameservers-tests";
+    this.#node = options.node ?? process.execPath;
+    this.#path = options.path ?? process.env.PATH;
     mkdirSync(path.join(this.root, "home"), { recursive: true });
     mkdirSync(path.join(this.root, "state"), { recursive: true });
   }
@@ -84,7 +95,7 @@ export class PulumiProject {
     return {
       ...inherited,
       // The engine starts the dynamic-provider host with the `node` on PATH: this one.
-      PATH: [cliDir, path.dirname(process.execPath), process.env.PATH].filter(Boolean).join(path.delimiter),
+      PATH: [cliDir, path.dirname(this.#node), this.#path].filter(Boolean).join(path.delimiter),
       PULUMI_HOME: path.join(this.root, "home"),
       PULUMI_BACKEND_URL: `file://${path.join(this.root, "state")}`,
       PULUMI_CONFIG_PASSPHRASE: this.#passphrase,
@@ -110,7 +121,7 @@ export class PulumiProject {
     const [head, tail] = end === -1 ? [args, []] : [args.slice(0, end), args.slice(end)];
     const full = [...head, "--non-interactive", "--color", "never"];
     if (PROGRAM_COMMANDS.has(command)) {
-      host = spawn(process.execPath, [PROGRAM_HOST], { cwd: this.dir, env, stdio: ["pipe", "pipe", "pipe"] });
+      host = spawn(this.#node, [PROGRAM_HOST], { cwd: this.dir, env, stdio: ["pipe", "pipe", "pipe"] });
       this.#children.add(host);
       full.push(`--client=${await addressOf(host)}`);
       host.stdout!.on("data", (d: Buffer) => (program += d));

@@ -1,12 +1,15 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PulumiProject } from "../../scripts/pulumi/project.ts";
+import { GameServersClient } from "../../sdk/index.js";
 import { ROOT } from "../helpers/provider-host.js";
 import { sh, userEnv } from "../helpers/shell.js";
+import { realPulumi } from "../real-engine/helpers.js";
 import { namedFiles } from "./markdown.js";
 
 /**
@@ -218,14 +221,62 @@ describe("the packed package, installed as its docs say", () => {
       } else await writeFile(path.join(dir, name), text);
     }
     for (const line of npmLines(page.slice(page.indexOf("`index.ts`:")))) expect(await run(line)).not.toMatch(/warn/i);
-    // npx puts the project's Node.js first: the program runs on it, on the emulator.
+    // npx puts the project's Node.js first: Pulumi runs the program on it.
+    const node = path.join(dir, "node_modules", ".bin", "node");
     expect(await run("npx --no -- node --version")).toMatch(/^v24\./);
-    await writeFile(path.join(dir, "offline-check.mjs"), CHECK);
-    const out = await run(`npx --no -- node offline-check.mjs quickstart '{}'`);
-    const { servers, left } = JSON.parse(out.trim().split("\n").at(-1)!) as Checked;
-    expect(servers).toEqual([{ status: "running", connectUrl: expect.stringMatching(/^steam:\/\/connect\//) }]);
-    expect(left).toBe(0);
+    // "Without the real API": the emulator the page starts, as written, on the project's Node.js.
+    const emulator = spawn("npx --no -- gameservers-emulator", {
+      cwd: dir,
+      env,
+      shell: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    try {
+      const printed = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        emulator.stdout!.on("data", (d) => {
+          out += d;
+          if (/GAMESERVERS_API_KEY=\S+\n/.test(out)) resolve(out);
+        });
+        emulator.on("exit", (code) => reject(new Error(`the emulator exited ${code}: ${out}`)));
+      });
+      const url = /GAMESERVERS_API_URL=(\S+)/.exec(printed)![1]!;
+      const key = /GAMESERVERS_API_KEY=(\S+)/.exec(printed)![1]!;
+      // Deploy, with the real CLI: `pulumi login --local` is the project's own file backend here.
+      const pulumi = new PulumiProject(await realPulumi(), dir, { node, path: ["/usr/bin", "/bin"].join(path.delimiter) });
+      try {
+        const deploy = shellLines(page.slice(page.indexOf("## Deploy")));
+        expect(deploy.filter((l) => l.startsWith("pulumi "))).toEqual([
+          "pulumi login --local",
+          "pulumi stack init dev",
+          "pulumi config set --secret gameservers:apiKey <your API key>",
+          "pulumi up",
+          "pulumi stack output connectUrl",
+        ]);
+        await pulumi.initStack("dev");
+        await pulumi.ok(["config", "set", "--stack", "dev", "--secret", "gameservers:apiKey", "--", key]);
+        await pulumi.ok(["config", "set", "--stack", "dev", "gameservers:apiUrl", url]);
+        const up = await pulumi.ok(["up", "--yes", "--stack", "dev"]);
+        expect(up.program + up.stderr).not.toMatch(/warn/i);
+        const connectUrl = (await pulumi.ok(["stack", "output", "connectUrl", "--stack", "dev"])).stdout.trim();
+        const client = new GameServersClient({ apiKey: key, baseUrl: url });
+        try {
+          const [server, ...others] = (await client.gameServers.list()).items;
+          expect([server?.status, server?.connectUrl, others]).toEqual(["running", connectUrl, []]);
+          await pulumi.ok(["destroy", "--yes", "--stack", "dev"]);
+          expect((await client.gameServers.list()).total).toBe(0);
+        } finally {
+          await client.close();
+        }
+      } finally {
+        await pulumi.dispose();
+      }
+    } finally {
+      process.kill(-emulator.pid!, "SIGTERM");
+    }
     // And the system's Node.js is refused by the package, saying which it needs.
+    await writeFile(path.join(dir, "offline-check.mjs"), CHECK);
     await expect(run(`node offline-check.mjs quickstart '{}'`)).rejects.toThrow(/pulumi-gameservers needs Node\.js 22\.19\.0 or newer/);
   }, 300_000);
 
