@@ -3,6 +3,7 @@ import { RequestValidationError } from "../core/errors.js";
 import { packageVersion } from "../internal/version.js";
 import { EXIT, InterruptedError, UsageError } from "./args.js";
 import type { Command } from "./command.js";
+import { board } from "./commands/board.js";
 import { consoleCommand } from "./commands/console.js";
 import { deleteCommand } from "./commands/delete.js";
 import { get } from "./commands/get.js";
@@ -14,7 +15,7 @@ import { watch } from "./commands/watch.js";
 import type { Context } from "./context.js";
 import { oneLine } from "./format.js";
 
-const COMMANDS: readonly Command[] = [list, get, logs, send, consoleCommand, watch, orphans, deleteCommand];
+const COMMANDS: readonly Command[] = [list, get, logs, send, consoleCommand, watch, board, orphans, deleteCommand];
 
 const USAGE = `Usage: gameservers <command> [options]
 
