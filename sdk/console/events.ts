@@ -8,10 +8,15 @@ export interface ConsoleConnectOptions {
    */
   maxReconnects?: number;
   /**
-   * Replay recent lines on the first connect (`send logs`: Wings replays the log's tail). That
-   * first replay is delivered as it comes, so a line logged in the instant between the
-   * authentication and the replay can show twice. Reconnects, and a token that expired before
-   * its refresh, resume with a replay deduplicated against the lines already delivered.
+   * Replay recent lines on the first connect (`send logs`: Wings replays the log's tail). Each
+   * line is handed once, in the log's order: lines the server sent before it read `send logs`
+   * (a slow link, a chatty server) come first and again at the replay's end, so the stream holds
+   * every line until the replay is decided (once no line came for 1 s, 2 s after the
+   * authentication at most, or when the socket ends) and drops the first copies. The first
+   * lines therefore come up to 2 s after `authenticated`. Without sequence numbers, a replay
+   * whose first lines recur later in it, word for word and in order, loses those first copies.
+   * Reconnects, and a token that expired before its refresh, resume with a replay deduplicated
+   * against the lines already delivered.
    * @default true
    */
   replay?: boolean;

@@ -134,3 +134,81 @@ export class ReplayDedupe {
     return this.#positions.get(line) ?? [];
   }
 }
+
+/**
+ * A stream's opening replay (`replay: true` on its first connect), with nothing delivered before
+ * it. The replay is asked for once the socket authenticates, so lines the server sent in that
+ * round trip (a slow link, a chatty server) arrive before it, and the replay, the log's tail
+ * read after them, repeats them at its end. Every line is held until the stream has been quiet
+ * for {@link REPLAY_QUIET_MS} ({@link REPLAY_MAX_MS} at most after {@link arm}); then the lines
+ * that came first and recur later in the same order are dropped where they first came, so each
+ * line is handed once, in the log's order.
+ */
+export class OpeningReplay {
+  #held: string[] = [];
+  #done = false;
+  readonly #onQuiet: (lines: string[]) => void;
+  #quietTimer: NodeJS.Timeout | undefined;
+  #maxTimer: NodeJS.Timeout | undefined;
+
+  /** @param onQuiet called once with the lines to hand, when the replay is decided */
+  constructor(onQuiet: (lines: string[]) => void) {
+    this.#onQuiet = onQuiet;
+  }
+
+  /** True once the replay is decided: every line passes through. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Starts the clocks: the replay was asked for (it may be empty). */
+  arm(): void {
+    if (this.#done) return;
+    clearTimeout(this.#quietTimer);
+    this.#quietTimer = setTimeout(() => this.#decide(), REPLAY_QUIET_MS);
+    this.#maxTimer ??= setTimeout(() => this.#decide(), REPLAY_MAX_MS);
+  }
+
+  /** Stops the clocks; held lines are dropped (the stream they came from is gone). */
+  stop(): void {
+    clearTimeout(this.#quietTimer);
+    clearTimeout(this.#maxTimer);
+  }
+
+  /** Feeds one line; returns the lines to hand now (none until the replay is decided). */
+  push(line: string): string[] {
+    if (this.#done) return [line];
+    this.#held.push(line);
+    this.arm();
+    return [];
+  }
+
+  /** Decides now, with what came so far (the socket is ending): the lines are handed, not lost. */
+  flush(): void {
+    this.#decide();
+  }
+
+  #decide(): void {
+    if (this.#done) return;
+    this.stop();
+    this.#done = true;
+    const held = this.#held;
+    this.#held = [];
+    this.#onQuiet(held.slice(leadingRepeat(held)));
+  }
+}
+
+/**
+ * How many lines at the start of `lines` recur later, in order, before any line after them:
+ * the live lines a replay repeats at its end. 0 when the first line never recurs.
+ */
+export function leadingRepeat(lines: readonly string[]): number {
+  let best = 0;
+  for (let q = 1; q < lines.length; q++) {
+    if (lines[q] !== lines[0]) continue;
+    let k = 0;
+    while (k < q && q + k < lines.length && lines[k] === lines[q + k]) k++;
+    if (k > best) best = k;
+  }
+  return best;
+}

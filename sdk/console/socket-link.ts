@@ -11,7 +11,7 @@ import {
 import { ConsoleDaemonError, ConsoleTokenError, isFinalCloseCode, makeConsoleCloseError } from "./errors.js";
 import type { ConsoleEvent } from "./events.js";
 import { parseServerFrame, permissionsOfJwt } from "./frames.js";
-import { ReplayDedupe } from "./replay.js";
+import { OpeningReplay, ReplayDedupe } from "./replay.js";
 import type { ConsoleStreamDeps } from "./stream.js";
 
 /** No `auth success` within this long: the auth failed. @default 10000 ms */
@@ -68,6 +68,8 @@ export class Link {
   #linesLost = false;
   /** The replay being read, its lines held until it is decided; undefined when none is. */
   #replayed: ReplayDedupe | undefined;
+  /** The opening replay being read (first connect), its lines held until it is decided. */
+  #opening: OpeningReplay | undefined;
 
   constructor(stream: LinkHost, deps: ConsoleStreamDeps, stop: AbortSignal, options: { first: boolean; replay: boolean }) {
     this.#stream = stream;
@@ -91,6 +93,10 @@ export class Link {
     this.#isEnded = true;
     this.#replayed?.stop();
     this.#replayed = undefined;
+    // What the opening replay holds is handed now: a console closed at the end of its input
+    // must still print what its commands answered.
+    this.#opening?.flush();
+    this.#opening = undefined;
     this.#abort.abort();
     this.#authWait?.reject(new EndLink(end));
     const ws = this.#ws;
@@ -172,8 +178,8 @@ export class Link {
       this.#authenticated = true;
       this.#stream.authenticated(readOnly);
       if (this.#first) {
-        // Nothing delivered yet: the replay goes out as it comes.
-        if (this.#replay) this.#send({ event: CLIENT_EVENTS.sendLogs, args: [] });
+        // Nothing delivered yet: the replay is held until lines that came before it are told apart.
+        if (this.#replay) this.#startOpeningReplay();
       } else if (this.#replay || this.#stream.history().length > 0) {
         this.#startReplay();
       } else {
@@ -212,6 +218,21 @@ export class Link {
     else replay.arm();
   }
 
+  /**
+   * Asks for the opening replay and holds every line until it is decided: live lines sent before
+   * the server read `send logs` come first and recur at the replay's end (`OpeningReplay`).
+   */
+  #startOpeningReplay(): void {
+    const opening = new OpeningReplay((lines) => {
+      if (this.#opening !== opening) return;
+      this.#opening = undefined;
+      for (const line of lines) this.#stream.deliver(line);
+    });
+    this.#opening = opening;
+    this.#send({ event: CLIENT_EVENTS.sendLogs, args: [] });
+    opening.arm();
+  }
+
   #resume(replay: ReplayDedupe, lines: string[]): void {
     if (this.#replayed !== replay) return;
     this.#replayed = undefined;
@@ -239,6 +260,10 @@ export class Link {
         return;
       }
       case SERVER_EVENTS.consoleOutput: {
+        if (this.#opening) {
+          this.#opening.push(frame.args[0]);
+          return;
+        }
         const replay = this.#replayed;
         if (!replay) {
           this.#stream.deliver(frame.args[0]);

@@ -495,6 +495,35 @@ describe.concurrent("gameservers logs --follow", () => {
     expect(log.at(-4)).toMatch(/> say before$/);
   });
 
+  // The issue: with the stream's first frame 300 ms late and a line every 100 ms, lines logged
+  // meanwhile came before the replay and again in it; logs -f and console print each once.
+  it.each([
+    ["logs", "-f"],
+    ["console", "--read-only"],
+  ])("%s %s prints no line twice and warns of nothing when the first frame is 300 ms late", async (command, flag) => {
+    const t = await tenant();
+    const a = await t.server("slow-link");
+    await t.client.console.sendCommand(a.id, "say old");
+    const delayed = await control.call("POST", "/_emulator/console/faults", { action: "delay", delayMs: 300, frames: 1, serverId: a.id });
+    expect(delayed.status).toBe(201);
+    const p = t.start([command!, a.id, flag!]);
+    await p.started;
+    const sent: string[] = [];
+    for (let i = 1; i <= 26; i++) {
+      sent.push(`live${i}`);
+      void t.client.console.sendCommand(a.id, `say live${i}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await p.waitFor("stdout", /Console: live26\n/);
+    await p.kill("SIGINT");
+    const r = await p.exited;
+    expect(r.code).toBe(130);
+    const printed = r.stdout.trimEnd().split("\n");
+    expect(printed.filter((l, i) => printed.indexOf(l) !== i)).toEqual([]);
+    expect(printed).toEqual((await t.client.logs.latest(a.id)).content.trimEnd().split("\n"));
+    expect(r.stderr).not.toMatch(/missing|missed/);
+  });
+
   it("reconnects after a dropped socket, says so on stderr, and prints no line twice", async () => {
     const t = await tenant();
     const a = await t.server("winter-cup-1");

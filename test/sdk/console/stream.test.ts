@@ -115,6 +115,58 @@ describe("client.console.connect", () => {
     expect((await consoleStats()).replays).toBe(1);
   });
 
+  /** Logs `say <prefix>N` every `everyMs` while `whileFor` ms pass (two lines each); the words sent. */
+  async function chatter(serverId: string, prefix: string, everyMs: number, whileFor: number): Promise<string[]> {
+    const sent: string[] = [];
+    const until = Date.now() + whileFor;
+    while (Date.now() < until) {
+      const w = `${prefix}${sent.length + 1}`;
+      sent.push(w);
+      void env.client.console.sendCommand(serverId, `say ${w}`);
+      await sleep(everyMs);
+    }
+    return sent;
+  }
+
+  /** Lines delivered more than once. */
+  const twice = (lines: string[]) => lines.filter((l, i) => lines.indexOf(l) !== i).length;
+
+  // The issue's first figure: with the first frame 300 ms late and a line every 100 ms, the lines
+  // logged meanwhile came before the replay and again in it (32 of 52 lines twice in the CLI).
+  it("hands each line of the opening replay once when live lines come before it (first frame 300 ms late)", async () => {
+    const server = await env.client.gameServers.create(cs2("slow-link"));
+    await say(server.id, words("old", 5));
+    await consoleFault({ action: "delay", delayMs: 300, frames: 1, serverId: server.id });
+    const stream = env.client.console.connect(server.id);
+    streams.push(stream);
+    const rec = new Recorder(stream);
+    const sent = await chatter(server.id, "live", 100, 2_600);
+    await rec.said(sent, 8_000);
+    expect(twice(rec.lines())).toBe(0);
+    expectEachOnce(rec, [...words("old", 5), ...sent]);
+    expect(rec.of("resumed")).toEqual([]);
+    // In the log's order: the replay's old lines first.
+    expect(rec.lines().findIndex((l) => l.endsWith("Console: old5"))).toBeLessThan(
+      rec.lines().findIndex((l) => l.endsWith("Console: live1")),
+    );
+  });
+
+  // The second: on loopback with a line every 5 ms, most starts handed some lines twice.
+  it("hands each line once over 8 starts on loopback with a line every 5 ms", async () => {
+    const server = await env.client.gameServers.create(cs2("chatty"));
+    const duplicated: number[] = [];
+    for (let start = 1; start <= 8; start++) {
+      const stream = env.client.console.connect(server.id);
+      streams.push(stream);
+      const rec = new Recorder(stream);
+      const sent = await chatter(server.id, `s${start}x`, 5, 250);
+      await rec.said(sent, 8_000);
+      await stream.close();
+      duplicated.push(twice(rec.lines()));
+    }
+    expect(duplicated).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it("survives three token refreshes on one socket with every line exactly once", async () => {
     await env.control.config({ tokenTtlMs: 1000 }); // warned 250 ms ahead: a refresh every ~750 ms
     const { server, stream, rec } = await open("refresh");
