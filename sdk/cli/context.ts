@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { GameServersClient } from "../core/client.js";
 import { GameServersError } from "../core/errors.js";
 import type { GameServer } from "../schemas/index.js";
@@ -74,4 +75,22 @@ export async function listAll(client: GameServersClient, signal: AbortSignal, in
     servers.push(server);
   }
   return servers;
+}
+
+/** Asks on the terminal; anything but y/yes is a no. */
+export async function confirm(ctx: Context, question: string): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
+  try {
+    const onAbort = () => rl.close();
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const answer = await new Promise<string | undefined>((resolve) => {
+      rl.once("close", () => resolve(undefined));
+      rl.question(question, resolve);
+    });
+    ctx.signal.removeEventListener("abort", onAbort);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    return /^y(es)?$/i.test(answer?.trim() ?? "");
+  } finally {
+    rl.close();
+  }
 }

@@ -1,9 +1,8 @@
-import { createInterface } from "node:readline";
 import { AmbiguousRequestError, NotFoundError } from "../../core/errors.js";
 import { type GameServer, ServerId } from "../../schemas/index.js";
 import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { type Context, listAll, makeClient } from "../context.js";
+import { type Context, confirm, listAll, makeClient } from "../context.js";
 import { oneLine, table } from "../format.js";
 import { matchesGlob } from "../glob.js";
 
@@ -152,23 +151,5 @@ async function deleteOne(client: ReturnType<typeof makeClient>, ctx: Context, se
       if (ctx.signal.aborted) throw error;
       return { ...base, result: "unknown", error: message };
     }
-  }
-}
-
-/** Asks on the terminal; anything but y/yes is a no (as `orphans --delete` asks). */
-async function confirm(ctx: Context, question: string): Promise<boolean> {
-  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
-  try {
-    const onAbort = () => rl.close();
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const answer = await new Promise<string | undefined>((resolve) => {
-      rl.once("close", () => resolve(undefined));
-      rl.question(question, resolve);
-    });
-    ctx.signal.removeEventListener("abort", onAbort);
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    return /^y(es)?$/i.test(answer?.trim() ?? "");
-  } finally {
-    rl.close();
   }
 }

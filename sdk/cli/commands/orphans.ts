@@ -1,11 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { NotFoundError } from "../../core/errors.js";
 import { forgetLedger, ledgerServers, sameApi, staleLedgers } from "../../internal/offline-ledger.js";
 import type { GameServer } from "../../schemas/index.js";
 import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { apiKeyOf, type Context, listAll, makeClient } from "../context.js";
+import { apiKeyOf, type Context, confirm, listAll, makeClient } from "../context.js";
 import { oneLine, table } from "../format.js";
 import { findOrphans, type Orphan, readStateClaims, StateFormatError } from "../orphans.js";
 
@@ -189,22 +188,4 @@ function view(o: Orphan) {
 function print(ctx: Context, found: Orphan[]): void {
   const rows = found.map((o) => [o.reasons.join(", "), o.server.id, o.server.name, o.server.region, o.server.status, o.server.createdAt]);
   for (const line of table(["REASON", "ID", "NAME", "REGION", "STATUS", "CREATED"], rows)) ctx.print(line);
-}
-
-/** Asks on the terminal; anything but y/yes is a no. */
-async function confirm(ctx: Context, question: string): Promise<boolean> {
-  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
-  try {
-    const onAbort = () => rl.close();
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const answer = await new Promise<string | undefined>((resolve) => {
-      rl.once("close", () => resolve(undefined));
-      rl.question(question, resolve);
-    });
-    ctx.signal.removeEventListener("abort", onAbort);
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    return /^y(es)?$/i.test(answer?.trim() ?? "");
-  } finally {
-    rl.close();
-  }
 }
