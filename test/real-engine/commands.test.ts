@@ -85,12 +85,21 @@ describe("ServerCommand and getLatestLog under the real engine", () => {
     })();
     await stack.ok(["destroy", "--yes"]);
     await watched;
-    expect(await real.control.hits(COMMAND)).toBe(5);
+    // onDelete's command, then the live-match guard's `status` before the delete.
+    expect(await real.control.hits(COMMAND)).toBe(6);
     const seen = events.flatMap((e) =>
       e.type === "output" ? [`output ${e.line.replace(/^\[[\d:]+\] /, "")}`] : e.type === "status" ? [`status ${e.status}`] : [],
     );
-    // The status the socket announces when it authenticates; then onDelete ran; then the delete.
-    expect(seen).toEqual(["status running", "output > say server going away", "output Console: server going away", "status stopped"]);
+    // The status the socket announces when it authenticates; then onDelete ran; then the guard
+    // asked for the players (none); then the delete.
+    expect(seen.slice(0, 4)).toEqual([
+      "status running",
+      "output > say server going away",
+      "output Console: server going away",
+      "output > status",
+    ]);
+    expect(seen.find((line) => /players\s*:/.test(line))).toMatch(/players\s*: 0 humans/);
+    expect(seen.at(-1)).toBe("status stopped");
     const closed = events.at(-1);
     expect(closed?.type === "closed" && closed.error).toBeInstanceOf(ConsoleServerDeletedError);
     expect(await real.live()).toEqual([]);

@@ -33,9 +33,18 @@ describe("a live match under the real engine", () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stdout + refused.stderr).toMatch(/not deleting it: 2 players connected/);
     expect((await real.client.gameServers.get(serverId)).status).toBe("running");
-    const draining = stack.ok(["destroy", "--yes"], { env: { GAMESERVERS_WHEN_PLAYERS_CONNECTED: "drain" } });
-    // The players leave a moment later; the destroy then deletes the server.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    let printed = "";
+    let drainStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (drainStarted = resolve));
+    const draining = stack.ok(["destroy", "--yes"], {
+      env: { GAMESERVERS_WHEN_PLAYERS_CONNECTED: "drain" },
+      onOutput: (text) => {
+        printed += text;
+        if (printed.includes("draining: 2 players connected")) drainStarted();
+      },
+    });
+    // The players leave once the drain waits for them; the destroy then deletes the server.
+    await started;
     expect((await real.client.gameServers.get(serverId)).status).toBe("running");
     await real.control.disconnect(serverId, "all");
     const destroyed = await draining;
