@@ -62,7 +62,7 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
 }
 
 /** The process around {@link main}: Ctrl-C aborts the command; a second Ctrl-C exits at once. */
-function runProcess(): void {
+export function runProcess(): void {
   const controller = new AbortController();
   process.on("SIGINT", () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);

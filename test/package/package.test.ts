@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, run } from "../helpers/provider-host.js";
 
@@ -30,6 +33,18 @@ describe("the package's entry points", () => {
       import { startEmulator } from "pulumi-gameservers/emulator";
       ${CHECK}`;
     expect(await run(process.execPath, ["--no-warnings", "--input-type=module", "-e", script], ROOT)).toBe("total=0\n");
+  });
+
+  it("links both commands at npm ci, before any build: each bin is a file of the clone", async () => {
+    const { bin } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
+    const tracked = execFileSync("git", ["ls-files", ...Object.values(bin)], { cwd: ROOT, encoding: "utf8" })
+      .trim()
+      .split("\n");
+    // npm skips a bin whose file is missing, and the package's link to itself comes before the build.
+    expect(tracked.map((f) => path.normalize(f)).sort()).toEqual(Object.values(bin).map((f) => path.normalize(f)).sort());
+    // In this checkout, as `npm ci` linked them: they run.
+    expect(await run(path.join(ROOT, "node_modules/.bin/gameservers"), ["--version"], ROOT)).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await run(path.join(ROOT, "node_modules/.bin/gameservers-emulator"), ["--help"], ROOT)).toMatch(/Usage: gameservers-emulator/);
   });
 
   it("keep internals private: only the documented subpaths resolve", async () => {
