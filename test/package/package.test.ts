@@ -41,7 +41,11 @@ describe("the package's entry points", () => {
       .trim()
       .split("\n");
     // npm skips a bin whose file is missing, and the package's link to itself comes before the build.
-    expect(tracked.map((f) => path.normalize(f)).sort()).toEqual(Object.values(bin).map((f) => path.normalize(f)).sort());
+    expect(tracked.map((f) => path.normalize(f)).sort()).toEqual(
+      Object.values(bin)
+        .map((f) => path.normalize(f))
+        .sort(),
+    );
     // In this checkout, as `npm ci` linked them: they run.
     expect(await run(path.join(ROOT, "node_modules/.bin/gameservers"), ["--version"], ROOT)).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(await run(path.join(ROOT, "node_modules/.bin/gameservers-emulator"), ["--help"], ROOT)).toMatch(/Usage: gameservers-emulator/);
