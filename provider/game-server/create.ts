@@ -12,13 +12,13 @@ import {
   type UpdateGameServerRequest,
 } from "../../sdk/index.js";
 import { callOptions, connect, explainKeyRefused, log, settings } from "../core/context.js";
-import { type CreateIntent, intentOf, liveServersNamed, serversFrom } from "../core/fingerprint.js";
+import { type CreateIntent, cameFrom, intentOf, liveServersNamed, serversFrom } from "../core/fingerprint.js";
 import type { WaitOutcome } from "../core/watcher.js";
 import { LATE_WRITE_MS, type Props } from "../shared/inputs.js";
 import { initFailed, labelOf, unresolvedCreate } from "./failures.js";
 import type { StepOptions } from "./handlers.js";
 import { type ProviderInputs, parseInputs } from "./inputs.js";
-import { deleteQuietly, type JournalRecord, journal, journalKey, resumeInterrupted, stackOf } from "./interrupted.js";
+import { adoptOrphan, deleteQuietly, type JournalRecord, journal, journalKey, resumeInterrupted, stackOf } from "./interrupted.js";
 import { type ProviderOutputs, toOutputs } from "./outputs.js";
 import { createBody, passwordPatch, stopSettings } from "./requests.js";
 import { settle, waitUntilRunning } from "./wait.js";
@@ -108,6 +108,16 @@ async function createExactlyOnce(
   // A fixed name must be free among live servers: taking over one is adoptServerId's job alone.
   if (inputs.autoNamePrefix === undefined) {
     const holders = await liveServersNamed(client, inputs.name, options);
+    // The interrupted create's POST landed after its lookup, before this check: it is this
+    // resource's server, not another's.
+    const dismissed = record.dismissed;
+    const landed = dismissed && holders.find((h) => cameFrom(dismissed, h, client.apiClockOffsetMs ?? 0));
+    if (dismissed && landed) {
+      record.intent = dismissed;
+      await journal.write(stackOf(inputs), key, dismissed);
+      const how = `left by a create interrupted at ${new Date(dismissed.sentAt).toISOString()} (its POST landed late)`;
+      return { server: await adoptOrphan(client, landed, inputs, how) };
+    }
     if (holders.length > 0) {
       const list = holders.map((h) => `${h.id} (${h.region}, ${h.status}, created ${h.createdAt})`).join(", ");
       throw new Error(

@@ -22,6 +22,11 @@ const UNSCOPED = "(no stack)";
 /** The intent of the POST a create sent (or of the interrupted create it resumed). */
 export interface JournalRecord {
   intent?: CreateIntent;
+  /**
+   * The intent of an interrupted create whose server the lookup did not find: its POST may
+   * still land before the name is checked, and is then adopted (see createExactlyOnce).
+   */
+  dismissed?: CreateIntent;
 }
 
 /**
@@ -92,6 +97,7 @@ export async function resumeInterrupted(
     if (entry.answeredId === undefined) log(label, `a create of this resource was interrupted at ${when}; it had made no server`);
     journal.remove(stack, key);
     record.intent = undefined;
+    if (entry.answeredId === undefined) record.dismissed = earlier;
     return undefined;
   }
   const [orphan, ...extra] = found as [GameServer, ...GameServer[]];
@@ -102,6 +108,11 @@ export async function resumeInterrupted(
     await deleteQuietly(client, orphan, label, `${how}, and the program now declares another game type or region`);
     return undefined;
   }
+  return adoptOrphan(client, orphan, inputs, how);
+}
+
+/** Takes over the server an interrupted create of this resource made: the program's name, configuration and passwords. */
+export async function adoptOrphan(client: GameServersClient, orphan: GameServer, inputs: ProviderInputs, how: string): Promise<GameServer> {
   log(labelOf(orphan.name, orphan.id), `${how}: adopting it instead of creating another`);
   return client.gameServers.update(
     orphan.id,
