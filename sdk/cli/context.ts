@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { GameServersClient } from "../core/client.js";
 import { GameServersError } from "../core/errors.js";
 import type { GameServer } from "../schemas/index.js";
-import { UsageError } from "./args.js";
+import { CommandError, UsageError } from "./args.js";
 
 /** What a command runs with: its streams, the Ctrl-C signal, and a client made on first use. */
 export interface Context {
@@ -93,4 +94,19 @@ export async function confirm(ctx: Context, question: string): Promise<boolean> 
   } finally {
     rl.close();
   }
+}
+
+/** A checkpoint (`pulumi stack export` output) from a file, or from stdin for `-`: `--state` of orphans and board. */
+export async function readStateFrom(source: string, ctx: Context): Promise<string> {
+  if (source !== "-") {
+    try {
+      return await readFile(source, "utf8");
+    } catch (error) {
+      throw new CommandError(`cannot read --state ${JSON.stringify(source)} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+    }
+  }
+  if (ctx.stdin.isTTY) ctx.warn("Reading the state from stdin (pipe `pulumi stack export` into this command)...");
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
 }

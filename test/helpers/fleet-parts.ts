@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GameServerFleet, type GameServerFleetArgs } from "pulumi-gameservers";
 import { expect } from "vitest";
 import { FLEET_SERVERS_TYPE } from "../../sdk/internal/index.js";
+import type { Control } from "./emulator.js";
 import type { ProviderHost } from "./provider-host.js";
 
 // Pulumi's secret wrappers as mocks receive them, and its own drain of outstanding RPCs
@@ -117,4 +118,20 @@ export class PartsStack {
   async destroy(): Promise<void> {
     await this.up({});
   }
+}
+
+/** Requests per route so far. */
+export const requests = async (env: { control: Control }) => (await env.control.stats()).requests.byRoute;
+
+/**
+ * Requests per route between two snapshots, the routes that moved only; the console's are left
+ * out: the live-match guard asks a server's console about its players before deleting it (a read).
+ */
+export function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after)) {
+    if (route.includes("/v1/hosting/game/")) continue;
+    if (n !== (before[route] ?? 0)) out[route] = n - (before[route] ?? 0);
+  }
+  return out;
 }

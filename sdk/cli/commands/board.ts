@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { Agent } from "undici";
 import { GameServersClient } from "../../core/client.js";
 import { GameServersError } from "../../core/errors.js";
@@ -20,7 +19,7 @@ import { BoardModel } from "../board/model.js";
 import { startBoardServer } from "../board/server.js";
 import { readStack, type StackView } from "../board/stack.js";
 import type { Command } from "../command.js";
-import { apiKeyOf, type Context } from "../context.js";
+import { apiKeyOf, readStateFrom } from "../context.js";
 import { StateFormatError } from "../orphans.js";
 
 const OPTIONS = {
@@ -99,7 +98,7 @@ ${COMMON_HELP}`,
     let stack: StackView | undefined;
     if (values.state !== undefined) {
       try {
-        stack = readStack(await readState(values.state, ctx));
+        stack = readStack(await readStateFrom(values.state, ctx));
       } catch (error) {
         if (error instanceof StateFormatError) throw new CommandError(`--state ${values.state}: ${error.message}`);
         throw error;
@@ -144,17 +143,3 @@ ${COMMON_HELP}`,
     }
   },
 };
-
-async function readState(source: string, ctx: Context): Promise<string> {
-  if (source !== "-") {
-    try {
-      return await readFile(source, "utf8");
-    } catch (error) {
-      throw new CommandError(`cannot read --state ${JSON.stringify(source)} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
-    }
-  }
-  if (ctx.stdin.isTTY) ctx.warn("Reading the state from stdin (pipe `pulumi stack export` into this command)...");
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
-}

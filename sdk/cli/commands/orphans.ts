@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { NotFoundError } from "../../core/errors.js";
 import { forgetLedger, ledgerServers, sameApi, staleLedgers } from "../../internal/offline-ledger.js";
 import type { GameServer } from "../../schemas/index.js";
 import { COMMON_HELP, COMMON_OPTIONS, CommandError, EXIT, JSON_OPTION, parse, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { apiKeyOf, type Context, confirm, listAll, makeClient } from "../context.js";
+import { apiKeyOf, type Context, confirm, listAll, makeClient, readStateFrom } from "../context.js";
 import { oneLine, table } from "../format.js";
 import { findOrphans, type Orphan, readStateClaims, StateFormatError } from "../orphans.js";
 
@@ -74,7 +73,7 @@ ${COMMON_HELP}`,
 
     let claims: ReturnType<typeof readStateClaims> | undefined;
     if (values.state !== undefined) {
-      const text = await readState(values.state, ctx);
+      const text = await readStateFrom(values.state, ctx);
       try {
         claims = readStateClaims(text);
       } catch (error) {
@@ -159,20 +158,6 @@ function offlineRuns(dir: string, apiUrl: string, apiKey: string, live: GameServ
     }
   }
   return { found, files: mine.map((m) => m.file), skipped: all.length - mine.length };
-}
-
-async function readState(source: string, ctx: Context): Promise<string> {
-  if (source !== "-") {
-    try {
-      return await readFile(source, "utf8");
-    } catch (error) {
-      throw new CommandError(`cannot read --state ${JSON.stringify(source)} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
-    }
-  }
-  if (ctx.stdin.isTTY) ctx.warn("Reading the state from stdin (pipe `pulumi stack export` into this command)...");
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** `1 server`, `2 servers`. */

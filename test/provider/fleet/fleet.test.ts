@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { partOf } from "../../../provider/fleet/parts.js";
 import { FLEET_SERVERS_TYPE } from "../../../sdk/internal/index.js";
 import { CS2_CONFIG, cs2, useEmulator } from "../../helpers/emulator.js";
-import { declareParts, PartsStack, waitForRPCs } from "../../helpers/fleet-parts.js";
+import { declareParts, delta, PartsStack, requests, waitForRPCs } from "../../helpers/fleet-parts.js";
 import { HostError, type ProviderHost, ROOT, serializedProvider, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
 
 const { rconPassword: _r, ...CONFIGURATION } = CS2_CONFIG;
@@ -29,17 +29,6 @@ async function expectPrinted(host: ProviderHost, text: string): Promise<void> {
   expect(await host.outputWith(text)).toContain(text);
 }
 
-const requests = async (env: ReturnType<typeof useEmulator>) => (await env.control.stats()).requests.byRoute;
-/** Requests per route between two snapshots, the routes that moved only. */
-function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [route, n] of Object.entries(after)) {
-    // The live-match guard asks a server's console about its players before deleting it: a read.
-    if (route.includes("/v1/hosting/game/")) continue;
-    if (n !== (before[route] ?? 0)) out[route] = n - (before[route] ?? 0);
-  }
-  return out;
-}
 const POST = "POST /v1/game-servers";
 const PATCH = "PATCH /v1/game-servers/:id";
 const DELETE = "DELETE /v1/game-servers/:id";

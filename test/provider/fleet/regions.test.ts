@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { GameServerFleetArgs, Region } from "pulumi-gameservers";
 import { describe, expect, it, vi } from "vitest";
 import { CS2_CONFIG, useEmulator } from "../../helpers/emulator.js";
-import { declareParts, PartsStack } from "../../helpers/fleet-parts.js";
+import { declareParts, delta, PartsStack, requests } from "../../helpers/fleet-parts.js";
 import { type ProviderHost, UNKNOWN, useProviderHost } from "../../helpers/provider-host.js";
 
 // A fleet's regions must not re-deal when one server is pinned, added or removed (a move is a
@@ -46,17 +46,6 @@ async function checkAll(host: ProviderHost, declared: Record<string, Props>, old
 
 const POST = "POST /v1/game-servers";
 const DELETE = "DELETE /v1/game-servers/:id";
-type Env = ReturnType<typeof useEmulator>;
-const requests = async (env: Env) => (await env.control.stats()).requests.byRoute;
-function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [route, n] of Object.entries(after)) {
-    // The live-match guard asks a server's console about its players before deleting it: a read.
-    if (route.includes("/v1/hosting/game/")) continue;
-    if (n !== (before[route] ?? 0)) out[route] = n - (before[route] ?? 0);
-  }
-  return out;
-}
 
 /** match-1..match-6's regions, in that order. */
 const regionsInOrder = (placed: Record<string, [unknown, unknown]>) => [1, 2, 3, 4, 5, 6].map((n) => placed[`match-${n}`]?.[1]);
